@@ -1,0 +1,1 @@
+"""Thin typer commands: parse arguments, call the core, render the result. No logic lives here."""

@@ -1,0 +1,1 @@
+"""qdev configuration: models (models.py), loading and layering (loader.py), schema."""
