@@ -17,7 +17,9 @@ BUILTIN_STEPS = ("format", "lint", "typecheck", "test", "audit", "secrets", "loc
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, use_attribute_docstrings=True
+    )
 
 
 class Kind(StrEnum):

@@ -1,0 +1,297 @@
+"""One layer of configuration (a file, the environment, the command line) and where its values are.
+
+A layer is raw data (plain dicts, as TOML gives them) plus enough to say where each value came
+from: a file with line and column, an environment variable, or a command-line key. Layers are
+merged deeply (tables merge, lists and scalars replace) and validated together by the loader.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from qdev.config._locate import KeyPath, locate_keys
+from qdev.errors import ConfigError
+
+LayerKind = Literal["default", "profile", "repo", "user", "env", "override"]
+
+MAX_FILE_BYTES = 1024 * 1024
+"""A configuration file larger than this is refused before it is parsed."""
+
+ENV_PREFIX = "QDEV_"
+ENV_SEPARATOR = "__"
+_TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def dotted(path: KeyPath) -> str:
+    """("check", "custom", "a.b", "run", 0) -> check.custom."a.b".run[0]"""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = part if _BARE_KEY.match(part) else '"' + part.replace('"', '\\"') + '"'
+            text += f".{name}" if text else name
+    return text
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one value came from."""
+
+    kind: LayerKind
+    file: Path | None = None
+    line: int | None = None
+    column: int | None = None
+    variable: str | None = None
+    """The environment variable or command-line key, for the env and override layers."""
+
+    def __str__(self) -> str:
+        if self.kind == "default":
+            return "default"
+        if self.kind == "env":
+            return f"environment variable {self.variable}"
+        if self.kind == "override":
+            return f"command line ({self.variable})"
+        assert self.file is not None
+        where = display_path(self.file)
+        if self.line is not None:
+            where += f":{self.line}:{self.column}"
+        return where
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "file": str(self.file) if self.file else None,
+            "line": self.line,
+            "column": self.column,
+            "variable": self.variable,
+        }
+
+
+@dataclass
+class Layer:
+    kind: LayerKind
+    data: dict[str, Any]
+    file: Path | None = None
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    """Key path (as in `data`) -> (line, column) in `file`."""
+    variables: dict[KeyPath, str] = field(default_factory=dict)
+    """Key path -> environment variable or command-line key that set it."""
+
+    def source(self, path: KeyPath) -> Source:
+        """The source of the value at `path` (or of its nearest located parent)."""
+        if self.kind in ("env", "override"):
+            return Source(self.kind, variable=self._variable_for(path))
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.positions:
+                line, column = self.positions[path[:cut]]
+                return Source(self.kind, self.file, line, column)
+        return Source(self.kind, self.file)
+
+    def _variable_for(self, path: KeyPath) -> str | None:
+        for var_path, name in self.variables.items():
+            if path[: len(var_path)] == var_path:  # the variable set this value or a table above it
+                return name
+        for var_path, name in self.variables.items():
+            if var_path[: len(path)] == path:  # the problem is a table the variable sets a key in
+                return name
+        return None
+
+    def holds(self, path: KeyPath) -> bool:
+        node: Any = self.data
+        for part in path:
+            inside_table = isinstance(node, dict) and part in node
+            inside_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if not (inside_table or inside_list):
+                return False
+            node = node[part]
+        return True
+
+
+def walk(data: Mapping[str, Any], prefix: KeyPath = ()) -> Iterator[KeyPath]:
+    """Every table and value path in `data`; lists are values (they replace, never merge)."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        yield path
+        if isinstance(value, dict):
+            yield from walk(value, path)
+
+
+def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: tables merge key by key, everything else in `over` replaces."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; every way it can fail is a ConfigError naming the file (and line)."""
+    name = display_path(path)
+    raw = _read_bytes(path, name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            [f"{name}:{line}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"],
+            fix="save the file as UTF-8",
+        ) from None
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_toml_error(name, str(exc))], fix="correct the TOML syntax") from None
+    return data, text
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError([f"{name}: cannot read: it is a broken symbolic link"]) from None
+        raise ConfigError([f"{name}: no such file"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(
+            [f"{name}: cannot read: it is a folder, not a file"], fix=f"remove or rename {name}"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError([f"{name}: cannot read: not a regular file"])
+    too_big = ConfigError(
+        [
+            f"{name}: the file is {info.st_size / 1e6:.1f} MB; configuration files over "
+            f"{MAX_FILE_BYTES // 1024} KB are refused"
+        ],
+        fix="check that this is the right file; a qdev configuration is a few KB",
+    )
+    if info.st_size > MAX_FILE_BYTES:
+        raise too_big
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise ConfigError(
+            [f"{name}: cannot read: permission denied"], fix=f"make it readable: chmod u+r {name}"
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_big
+    return raw
+
+
+def _toml_error(name: str, message: str) -> str:
+    match = _TOML_ERROR_AT.search(message)
+    if match:
+        reason = message[: match.start()]
+        return f"{name}:{match.group(1)}:{match.group(2)}: invalid TOML: {reason}"
+    reason = message.removesuffix(" (at end of document)")
+    return f"{name}: invalid TOML: {reason} (at the end of the file)"
+
+
+def file_layer(kind: LayerKind, path: Path) -> Layer:
+    data, text = read_toml(path)
+    return Layer(kind, data, path, locate_keys(text))
+
+
+# -- environment and command line ---------------------------------------------------------------
+
+
+def parse_env_value(raw: str) -> object:
+    """A TOML value where the text is one ("85", "true", '["3.12"]'), else the text itself."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def env_layer(environ: Mapping[str, str]) -> Layer:
+    """QDEV_SECTION__KEY=value variables, e.g. QDEV_CHECK__COVERAGE=85.
+
+    Only names holding a double underscore are configuration; other QDEV_ variables belong to
+    other parts of qdev and are left alone.
+    """
+    pairs = {
+        name: value
+        for name, value in environ.items()
+        if name.startswith(ENV_PREFIX) and ENV_SEPARATOR in name
+    }
+    items: dict[KeyPath, tuple[str, object]] = {}
+    problems: list[str] = []
+    for name in sorted(pairs):
+        parts = name[len(ENV_PREFIX) :].lower().split(ENV_SEPARATOR)
+        if not all(parts):
+            problems.append(
+                f"environment variable {name}: not a configuration variable name; "
+                f"write QDEV_SECTION__KEY, e.g. QDEV_CHECK__COVERAGE=85"
+            )
+            continue
+        items[tuple(parts)] = (name, parse_env_value(pairs[name]))
+    return _assemble("env", items, problems)
+
+
+def override_layer(overrides: Mapping[str, object]) -> Layer:
+    items: dict[KeyPath, tuple[str, object]] = {}
+    problems: list[str] = []
+    for key, value in overrides.items():
+        parts = tuple(key.split("."))
+        if not all(parts):
+            problems.append(f"command line ({key}): not a dotted configuration key like check.jobs")
+            continue
+        items[parts] = (key, value)
+    return _assemble("override", items, problems)
+
+
+def _assemble(
+    kind: LayerKind, items: dict[KeyPath, tuple[str, object]], problems: list[str]
+) -> Layer:
+    layer = Layer(kind, {})
+    label = "environment variable" if kind == "env" else "command line"
+    for path, (name, value) in items.items():
+        if path[0] == "extends":
+            problems.append(f"{label} {name}: extends can only be set in qdev.toml or [tool.qdev]")
+            continue
+        node = layer.data
+        for part in path[:-1]:
+            node = node.setdefault(str(part), {})
+            if not isinstance(node, dict):
+                break
+        if not isinstance(node, dict) or isinstance(node.get(str(path[-1])), dict):
+            problems.append(f"{label} {name}: sets {dotted(path)} and also a key inside it")
+            continue
+        node[str(path[-1])] = value
+        layer.variables[path] = name
+    if problems:
+        fix = None if kind == "override" else "unset or rename the variable"
+        raise ConfigError(problems, fix=fix)
+    return layer
+
+
+def environ_default() -> Mapping[str, str]:
+    return os.environ
