@@ -81,6 +81,7 @@ class Source:
             "line": self.line,
             "column": self.column,
             "variable": self.variable,
+            "text": str(self),
         }
 
 

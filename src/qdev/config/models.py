@@ -11,33 +11,41 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from qdev.config.problems import LocatedValueError
+
 PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 STEP_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 BUILTIN_STEPS = ("format", "lint", "typecheck", "test", "audit", "secrets", "lock")
 
 
 class Strict(BaseModel):
+    """Unknown keys are errors; attribute docstrings become the schema's descriptions."""
+
     model_config = ConfigDict(
         extra="forbid", validate_assignment=True, use_attribute_docstrings=True
     )
 
 
 class Kind(StrEnum):
+    """The kind of repository, which picks the profile's templates."""
+
     LIBRARY = "library"
     RESEARCH = "research"
     SERVICE = "service"
 
 
 def _check_python_versions(versions: list[str]) -> list[str]:
-    for version in versions:
+    for index, version in enumerate(versions):
         if not PYTHON_VERSION.match(version):
-            raise ValueError(f'a Python version like "3.12", got "{version}"')
-    if len(set(versions)) != len(versions):
-        raise ValueError("each Python version once")
+            raise LocatedValueError((index,), f'a Python version like "3.12", got "{version}"')
+        if version in versions[:index]:
+            raise LocatedValueError((index,), f'each Python version once, got "{version}" twice')
     return versions
 
 
 class ProjectConfig(Strict):
+    """What the repository is."""
+
     name: str | None = None
     """Distribution name; defaults to the folder name."""
     kind: Kind = Kind.LIBRARY
@@ -73,6 +81,8 @@ class ExtendsConfig(Strict):
 
 
 class EnvConfig(Strict):
+    """How `qdev env` builds the environment with uv."""
+
     indexes: dict[str, str] = Field(default_factory=dict)
     """Package index URLs by name, e.g. {internal = "https://pypi.internal/simple"}."""
     uv_args: list[str] = Field(default_factory=list)
@@ -83,12 +93,15 @@ class EnvConfig(Strict):
     def _urls(cls, indexes: dict[str, str]) -> dict[str, str]:
         for name, url in indexes.items():
             if not re.match(r"^(https?|file)://", url):
-                raise ValueError(f'an http(s) or file URL for index "{name}", got "{url}"')
+                raise LocatedValueError((name,), f'an http(s) or file URL, got "{url}"')
         return indexes
 
 
 class StepOptions(Strict):
+    """Options of one built-in check step."""
+
     enabled: bool = True
+    """Whether the step runs; a disabled step is skipped even when listed in check.steps."""
     args: list[str] = Field(default_factory=list)
     """Extra arguments for the step's tool."""
     timeout: Annotated[float, Field(gt=0)] = 1800
@@ -96,28 +109,39 @@ class StepOptions(Strict):
 
 
 class TypecheckOptions(StepOptions):
+    """Options of the typecheck step."""
+
     tool: Literal["mypy", "pyright"] = "mypy"
+    """The type checker to run."""
 
 
 class SecretsOptions(StepOptions):
+    """Options of the secret-scanning step."""
+
     allowlist: list[str] = Field(default_factory=list)
     """Paths (globs) or secret hashes that are not credentials."""
 
 
 class CustomStep(Strict):
+    """A step of the repo's own: a command run like the built-in steps."""
+
     run: list[str] = Field(min_length=1)
     """The command as an argument list, never a shell string."""
     cwd: str = "."
     """Working folder, relative to the repo root."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for the command."""
     depends_on: list[str] = Field(default_factory=list)
     """Steps that must pass first."""
     inputs: list[str] = Field(default_factory=lambda: ["**/*"])
     """Globs of tracked files whose content decides whether a cached result still holds."""
     timeout: Annotated[float, Field(gt=0)] = 1800
+    """Seconds before the step is stopped."""
 
 
 class CheckConfig(Strict):
+    """What `qdev check` runs and how."""
+
     steps: list[str] = Field(default_factory=lambda: list(BUILTIN_STEPS))
     """Steps `qdev check` runs by default, built-in or custom."""
     coverage: Annotated[float, Field(ge=0, le=100)] = 80
@@ -125,12 +149,19 @@ class CheckConfig(Strict):
     jobs: Annotated[int, Field(ge=1, le=256)] | None = None
     """Steps run at once; default the CPU count."""
     format: StepOptions = Field(default_factory=StepOptions)
+    """The format step (ruff format --check)."""
     lint: StepOptions = Field(default_factory=StepOptions)
+    """The lint step (ruff check)."""
     typecheck: TypecheckOptions = Field(default_factory=TypecheckOptions)
+    """The typecheck step (mypy or pyright)."""
     test: StepOptions = Field(default_factory=StepOptions)
+    """The test step (pytest with coverage)."""
     audit: StepOptions = Field(default_factory=StepOptions)
+    """The dependency audit step (pip-audit)."""
     secrets: SecretsOptions = Field(default_factory=SecretsOptions)
+    """The secret scan step."""
     lock: StepOptions = Field(default_factory=StepOptions)
+    """The lock freshness step (uv lock --check)."""
     custom: dict[str, CustomStep] = Field(default_factory=dict)
     """Custom steps by name."""
 
@@ -139,38 +170,57 @@ class CheckConfig(Strict):
         known = set(BUILTIN_STEPS) | set(self.custom)
         for name in self.custom:
             if not STEP_NAME.match(name):
-                raise ValueError(f'a step name of lowercase letters, digits, - and _, got "{name}"')
+                raise LocatedValueError(
+                    ("custom", name),
+                    f'a step name of lowercase letters, digits, - and _, got "{name}"',
+                )
             if name in BUILTIN_STEPS:
-                raise ValueError(f'custom step "{name}" has the name of a built-in step')
-        for step in self.steps:
+                raise LocatedValueError(
+                    ("custom", name), f'a name that is not a built-in step\'s, got "{name}"'
+                )
+        for index, step in enumerate(self.steps):
             if step not in known:
-                raise ValueError(f'a built-in or custom step, got "{step}"')
+                raise LocatedValueError(
+                    ("steps", index), f'a built-in or custom step, got "{step}"'
+                )
         for name, custom in self.custom.items():
-            for dep in custom.depends_on:
+            for index, dep in enumerate(custom.depends_on):
                 if dep not in known:
-                    raise ValueError(f'custom.{name}.depends_on: a known step, got "{dep}"')
+                    raise LocatedValueError(
+                        ("custom", name, "depends_on", index), f'a known step, got "{dep}"'
+                    )
         return self
 
 
 class Scheme(StrEnum):
+    """How versions are numbered."""
+
     SEMVER = "semver"
     CALVER = "calver"
     PEP440 = "pep440"
 
 
 class ReleaseConfig(Strict):
+    """How `qdev release` cuts a release."""
+
     scheme: Scheme = Scheme.SEMVER
+    """Version scheme: semver, calver or pep440."""
     calver_format: str = "YYYY.0M.MICRO"
     """Used with scheme = "calver", e.g. "YYYY.MM.DD" or "YYYY.0M.MICRO"."""
     tag_format: str = "v{version}"
+    """The git tag of a release; must contain "{version}"."""
     branch: str = "main"
     """The only branch releases are cut from."""
     changelog: str = "CHANGELOG.md"
+    """The changelog file, relative to the repo root."""
     version_files: list[str] = Field(default_factory=list)
     """Extra files holding the version, e.g. "src/pkg/__init__.py"."""
     sign: Literal[False, "gpg", "ssh"] = False
+    """Sign the release tag: false, "gpg" or "ssh"."""
     push: bool = True
+    """Push the release commit and tag to the remote."""
     publish: bool = False
+    """Publish the built distributions to publish_index."""
     publish_index: str | None = None
     """The URL or name (from env.indexes) of the index to publish to."""
 
@@ -183,7 +233,10 @@ class ReleaseConfig(Strict):
 
 
 class CiConfig(Strict):
+    """The CI pipeline `qdev ci` generates."""
+
     provider: Literal["github", "gitlab"] = "github"
+    """The CI service."""
     python: list[str] | None = None
     """The CI Python matrix; default project.python."""
 
@@ -196,11 +249,17 @@ class QdevConfig(Strict):
     """The whole `qdev.toml` (or `[tool.qdev]` in `pyproject.toml`)."""
 
     extends: ExtendsConfig | None = None
+    """The team profile this repo follows; its qdev.toml is the base of this one."""
     project: ProjectConfig = Field(default_factory=ProjectConfig)
+    """Name, kind and supported Python versions of the repository."""
     env: EnvConfig = Field(default_factory=EnvConfig)
+    """How the environment is built."""
     check: CheckConfig = Field(default_factory=CheckConfig)
+    """What `qdev check` runs."""
     release: ReleaseConfig = Field(default_factory=ReleaseConfig)
+    """How releases are cut."""
     ci: CiConfig = Field(default_factory=CiConfig)
+    """The generated CI pipeline."""
 
     @property
     def ci_python(self) -> list[str]:
@@ -215,3 +274,4 @@ class UserConfig(Strict):
     jobs: Annotated[int, Field(ge=1, le=256)] | None = None
     """Parallelism for `qdev check`."""
     verbose: bool = False
+    """Print more detail by default, as with -v."""
