@@ -1,7 +1,8 @@
 """Entry point for the `qdev` console script and `python -m qdev`.
 
-`qdev --version` is answered here, before typer, rich or pydantic are imported, so that the
-commonest scripted call costs little more than starting Python.
+The two commonest calls are answered before typer is imported: `qdev --version` from the
+package, and `qdev [CMD...] --help` from the help cache (helpcache.py) once typer has rendered
+that help text. Neither imports typer, rich, pydantic or GitPython.
 """
 
 from __future__ import annotations
@@ -10,15 +11,32 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args in (["--version"], ["-V"]):
-        from qdev import __version__
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if args in (["--version"], ["-V"]):
+            from qdev import __version__
 
-        sys.stdout.write(f"qdev {__version__}\n")
-        return 0
-    from qdev.cli.app import run
+            sys.stdout.write(f"qdev {__version__}\n")
+            return 0
+        from qdev import helpcache
 
-    return run(args)
+        if helpcache.is_help_request(args):
+            text = helpcache.lookup(args)
+            if text is not None:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+                return 0
+        from qdev.cli.app import run
+
+        return run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the CLI's error boundary is up (e.g. while typer is importing).
+        sys.stderr.write("qdev: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        from qdev.error_handler import handle_exception
+
+        return handle_exception(BrokenPipeError())
 
 
 if __name__ == "__main__":

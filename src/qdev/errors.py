@@ -1,8 +1,9 @@
 """The one exception hierarchy; each class carries the exit code DESIGN.md documents.
 
-Exit codes, the same for every command:
+Exit codes, the same for every command (docs/exit-codes.md):
 0 success; 1 the checks found problems; 2 usage or configuration error;
 3 a required tool or environment is missing; 4 a guard refused; 130 interrupted.
+Two more are never raised as a QdevError: 70 a bug in qdev, 141 the reader of our output went away.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ class ExitCode(IntEnum):
     USAGE = 2
     MISSING_TOOL = 3
     GUARD_REFUSED = 4
+    INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in qdev, never the user's fault
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for any tool cut off by `| head`
 
 
 class QdevError(Exception):
@@ -53,6 +56,12 @@ class ConfigError(QdevError):
 
 class ChecksFailed(QdevError):
     """The checks ran and found problems."""
+
+    exit_code = ExitCode.CHECKS_FAILED
+
+
+class ToolFailed(QdevError):
+    """A tool qdev ran failed in a way that ends the command (it crashed or ran out of time)."""
 
     exit_code = ExitCode.CHECKS_FAILED
 

@@ -1,21 +1,33 @@
 """The typer application: global options, and the command modules that register on it.
 
 Each module in COMMANDS defines `register(app)`; heavy imports happen inside commands, so
-`qdev --help` imports typer and nothing of pydantic or GitPython.
+`qdev --help` imports typer and nothing of pydantic or GitPython. `run` is the one way in:
+it turns every outcome into an exit code through error_handler, and renders help texts once
+for the help cache (helpcache.py).
 """
 
 from __future__ import annotations
 
 import importlib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from typing import Annotated
 
 import typer
 
-from qdev import __version__
+from qdev import __version__, helpcache
 from qdev.output import SETTINGS
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
 COMMANDS: list[str] = ["config"]
+
+COMPLETE_VAR = "_QDEV_COMPLETE"
+# Fault injection for tests of the "this is a bug" path through the real CLI.
+CRASH_VAR = "_QDEV_INJECT_CRASH"
 
 
 def _version_callback(value: bool) -> None:
@@ -28,13 +40,18 @@ def _global_options(
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
     ] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and results.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors and results, no status lines.")
+    ] = False,
     no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colour (also: NO_COLOR=1; FORCE_COLOR=1 forces it).")
+        bool,
+        typer.Option("--no-color", help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)."),
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=_version_callback, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """qdev: one standard for the team's Python repos, verified the same way everywhere."""
@@ -42,13 +59,15 @@ def _global_options(
     SETTINGS.quiet = quiet
     if no_color:
         SETTINGS.color = False
+    if os.environ.get(CRASH_VAR):
+        raise RuntimeError(f"crash injected by {CRASH_VAR}")
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="qdev",
         no_args_is_help=True,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        context_settings={"help_option_names": list(helpcache.HELP_FLAGS)},
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",
     )
@@ -63,26 +82,120 @@ def _click_exception_types() -> tuple[type[Exception], ...]:
     try:
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - depends on the installed typer
-        from click.exceptions import ClickException
+        from click.exceptions import ClickException  # type: ignore[assignment]
     return (ClickException,)
 
 
-def run(argv: list[str]) -> int:
+def _asks_verbose(argv: Sequence[str]) -> bool:
+    # Before the options are parsed (a command module failing to import), read argv itself.
+    return SETTINGS.verbose > 0 or any(re.fullmatch(r"-v+|--verbose", arg) for arg in argv)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run qdev with `argv` (no program name) and return its exit code; never raises."""
     from qdev.error_handler import error_boundary
 
-    app = build_app()
-    with error_boundary(lambda: SETTINGS.verbose > 0) as code:
-        try:
-            app(args=argv, prog_name="qdev", standalone_mode=False)
-        except typer.Exit as done:
-            return done.exit_code
-        except typer.Abort:
-            from qdev.errors import Interrupted
-
-            raise Interrupted("interrupted") from None
-        except Exception as exc:
-            if isinstance(exc, _click_exception_types()):
-                exc.show()  # type: ignore[attr-defined]
-                return 2
-            raise
+    args = list(argv)
+    SETTINGS.reset()
+    with error_boundary(lambda: _asks_verbose(args)) as code:
+        if helpcache.is_help_request(args):
+            code[0] = _render_help(args)
+        else:
+            code[0] = _invoke(build_app(), args)
     return code[0]
+
+
+def _invoke(app: typer.Typer, args: list[str]) -> int:
+    command = typer.main.get_command(app)
+    if os.environ.get(COMPLETE_VAR):
+        # Shell completion: click prints the candidates and exits.
+        try:
+            command.main(args=args, prog_name="qdev", complete_var=COMPLETE_VAR)
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else 1
+    try:
+        with command.make_context("qdev", list(args)) as ctx:
+            command.invoke(ctx)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort as abort:
+        return _aborted(abort)
+    except EOFError:
+        from qdev.errors import UsageError
+
+        raise UsageError(
+            "input ended while qdev was asking a question",
+            fix="answer on a terminal, or pass the command's --yes option",
+        ) from None
+    except _click_exception_types() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    finally:
+        _flush_stdout()
+    return 0
+
+
+def _aborted(abort: BaseException) -> int:
+    from qdev.errors import GuardRefused, Interrupted
+
+    if isinstance(abort.__context__, KeyboardInterrupt):
+        raise Interrupted("interrupted") from None
+    raise GuardRefused("aborted: the question was answered no") from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError):
+        pass
+
+
+class _HelpBuffer(io.StringIO):
+    """Captures a help text while telling rich the encoding of the stdout it stands for."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
+def _render_help(args: list[str]) -> int:
+    """Let typer render the help text once, store it for next time, and print it."""
+    color, columns = helpcache.wants_color(args), helpcache.width()
+    buffer = _HelpBuffer(helpcache.encoding())
+    with _help_style(color, columns), redirect_stdout(buffer):
+        exit_code = _invoke(build_app(), args)
+    text = buffer.getvalue()
+    if exit_code == 0 and "Usage:" in text:
+        helpcache.store(args, color, columns, text)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return exit_code
+
+
+@contextmanager
+def _help_style(color: bool, columns: int) -> Iterator[None]:
+    """Make typer's rich help renderer draw at `columns`, coloured or plain, as qdev decided."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # pragma: no cover - typer without rich draws plain text anyway
+        yield
+        return
+    wanted = {
+        "FORCE_TERMINAL": color,
+        "MAX_WIDTH": columns,
+        "COLOR_SYSTEM": "auto" if color else None,
+    }
+    saved = {name: getattr(rich_utils, name) for name in wanted if hasattr(rich_utils, name)}
+    for name in saved:
+        setattr(rich_utils, name, wanted[name])
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(rich_utils, name, value)
