@@ -23,7 +23,7 @@ from qdev import __version__, helpcache
 from qdev.output import SETTINGS
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
-COMMANDS: list[str] = ["config"]
+COMMANDS: list[str] = ["config", "release"]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"
 # Fault injection for tests of the "this is a bug" path through the real CLI.

@@ -126,3 +126,105 @@ def identity(repo: git.Repo) -> Identity | None:
         return Identity(str(reader.get_value("user", "name")), str(reader.get_value("user", "email")))
     except Exception:
         return None
+
+
+# --- used by qdev release -------------------------------------------------------------------
+
+
+def run_status(repo: git.Repo, *args: str) -> tuple[int, str, str]:
+    """Run a git sub-command and return (exit code, stdout, stderr) without raising."""
+    code, out, err = repo.git.execute(
+        ["git", *args], with_extended_output=True, with_exceptions=False
+    )
+    return int(code), str(out), str(err)
+
+
+def git_dir(repo: git.Repo) -> Path:
+    """The repository's private folder (`.git`, or the worktree's own git dir)."""
+    return Path(repo.git_dir)
+
+
+def tags_merged(repo: git.Repo, rev: str = "HEAD") -> list[str]:
+    """Names of the tags reachable from `rev`, in one call."""
+    out = run(repo, "for-each-ref", "--merged", rev, "--format=%(refname:strip=2)", "refs/tags")
+    return [line for line in out.splitlines() if line]
+
+
+def tag_exists(repo: git.Repo, tag: str) -> bool:
+    return run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")[0] == 0
+
+
+def rev_parse(repo: git.Repo, rev: str) -> str | None:
+    """The full SHA `rev` names, or None when it names nothing."""
+    code, out, _ = run_status(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}")
+    return out.strip() if code == 0 else None
+
+
+def log_records(repo: git.Repo, rev_range: str) -> list[tuple[str, str, str]]:
+    """(sha, subject, body) of every commit in `rev_range`, newest first, from one `git log`."""
+    out = run(repo, "log", "--no-color", "--format=%H%x1f%s%x1f%b%x1e", rev_range)
+    records = []
+    for chunk in out.split("\x1e"):
+        fields = chunk.strip("\n").split("\x1f")
+        if len(fields) == 3:
+            records.append((fields[0], fields[1], fields[2].strip()))
+    return records
+
+
+def upstream_remote(repo: git.Repo, branch: str) -> str | None:
+    """The remote `branch` tracks, else `origin` when it exists, else None."""
+    code, out, _ = run_status(repo, "config", "--get", f"branch.{branch}.remote")
+    if code == 0 and out.strip() and out.strip() != ".":
+        return out.strip()
+    remotes = run(repo, "remote").split()
+    return "origin" if "origin" in remotes else None
+
+
+def remote_url(repo: git.Repo, remote: str) -> str | None:
+    code, out, _ = run_status(repo, "remote", "get-url", remote)
+    return out.strip() if code == 0 else None
+
+
+def ls_remote(repo: git.Repo, remote: str, *refs: str) -> dict[str, str]:
+    """{ref: sha} of `refs` as the remote has them now: a read-only fetch of their names."""
+    out = run(repo, "ls-remote", remote, *refs)
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref and not ref.endswith("^{}"):
+            found[ref] = sha
+    return found
+
+
+def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+    return run_status(repo, "merge-base", "--is-ancestor", ancestor, descendant)[0] == 0
+
+
+def has_object(repo: git.Repo, sha: str) -> bool:
+    return run_status(repo, "cat-file", "-e", f"{sha}^{{commit}}")[0] == 0
+
+
+def create_tag(repo: git.Repo, tag: str, message: str, *, sign: str | bool = False) -> None:
+    """An annotated tag on HEAD; signed with gpg or ssh when `sign` says so."""
+    # whitespace cleanup keeps lines starting with "#" (the changelog's headings)
+    args = ["tag", "--cleanup=whitespace", "-m", message]
+    if sign == "ssh":
+        run(repo, "-c", "gpg.format=ssh", *args, "-s", tag)
+    elif sign == "gpg":
+        run(repo, "-c", "gpg.format=openpgp", *args, "-s", tag)
+    else:
+        run(repo, *args, "-a", tag)
+
+
+def delete_tag(repo: git.Repo, tag: str) -> None:
+    run(repo, "tag", "-d", tag)
+
+
+def reset_index_to(repo: git.Repo, sha: str) -> None:
+    """Move the branch and the index to `sha`, leaving the work tree's files alone."""
+    run(repo, "reset", "-q", "--mixed", sha)
+
+
+def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
+    """Push all `refspecs` or none of them."""
+    run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)

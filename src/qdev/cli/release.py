@@ -1,0 +1,172 @@
+"""`qdev release [BUMP|VERSION]`: a guarded, transactional release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from qdev.release.plan import ReleasePlan
+    from qdev.release.transaction import Outcome
+
+HELP = """Release the repo: bump the version, write the changelog, commit, tag, build, verify,
+push and publish, as one transaction.
+
+BUMP is major, minor, patch, auto (the default: from the conventional commits since the last
+release), post or dev (pep440 scheme), or an explicit version such as 1.4.0.
+
+Guards refuse (exit 4, nothing changed) when the tree is dirty, the branch is not the release
+branch, the branch is behind its remote, the tag exists, nothing was committed since the last
+release, the version does not go up, or `qdev check` fails. A failure before the push rolls
+everything back; after the push, `--continue` finishes the rest. A release killed midway can be
+finished with `--continue` or undone with `--abort`.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("release", help=HELP)(release)
+
+
+def release(
+    bump: Annotated[
+        str, typer.Argument(help="major, minor, patch, auto, post, dev, or a version (X.Y.Z).")
+    ] = "auto",
+    pre: Annotated[
+        str | None, typer.Option("--pre", help="Make a pre-release: a, b or rc.", metavar="LABEL")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the version, changelog, tag and steps; write nothing."
+        ),
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    push: Annotated[
+        bool | None,
+        typer.Option("--push/--no-push", help="Push the commit and tag (default: release.push)."),
+    ] = None,
+    publish: Annotated[
+        bool | None,
+        typer.Option(
+            "--publish/--no-publish", help="Publish to the index (default: release.publish)."
+        ),
+    ] = None,
+    skip_checks: Annotated[
+        bool,
+        typer.Option(
+            "--skip-checks", help="Do not require `qdev check` to pass (said in the tag)."
+        ),
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--continue", help="Finish a release that was interrupted or failed after its push."
+        ),
+    ] = False,
+    abort: Annotated[
+        bool, typer.Option("--abort", help="Undo a release that was interrupted before its push.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    path: Annotated[Path, typer.Option("--path", help="The repository (default: here).")] = Path(
+        "."
+    ),
+) -> None:
+    from qdev.errors import UsageError
+
+    if resume and abort:
+        raise UsageError("--continue and --abort do not go together", fix="choose one")
+    if resume or abort:
+        _resume_or_abort(path, abort=abort, json_output=json_output)
+        return
+
+    from qdev.config.loader import load_config
+    from qdev.release.plan import ReleaseRequest, make_plan
+
+    loaded = load_config(path.resolve())
+    request = ReleaseRequest(
+        bump=bump, pre=pre, push=push, publish=publish, skip_checks=skip_checks, dry_run=dry_run
+    )
+    plan = make_plan(loaded.root, loaded.config, request)
+    if dry_run:
+        _show_plan(plan, json_output=json_output)
+        return
+    if not yes and not json_output and _interactive():
+        _show_plan(plan, json_output=False)
+        typer.confirm(f"Release {plan.tag}?", abort=True)
+    from qdev.release.transaction import execute
+
+    outcome = execute(plan, progress=None if json_output else _progress)
+    _show_outcome(outcome, plan.to_dict(), json_output=json_output)
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _progress(step: str, description: str) -> None:
+    from qdev.output import info
+
+    info(f"  done  {step:<10} {description}")
+
+
+def _resume_or_abort(path: Path, *, abort: bool, json_output: bool) -> None:
+    from qdev.release import transaction
+
+    root = path.resolve()
+    outcome = transaction.abort(root) if abort else transaction.resume(root, _progress)
+    _show_outcome(outcome, {}, json_output=json_output)
+
+
+def _show_plan(plan: ReleasePlan, *, json_output: bool) -> None:
+    from qdev.release.transaction import DESCRIPTIONS
+
+    if json_output:
+        import json
+
+        typer.echo(json.dumps({"dry_run": True, **plan.to_dict()}, indent=2))
+        return
+    since = f"since {plan.previous_tag}" if plan.previous_tag else "in the history"
+    lines = [
+        f"{plan.package} {plan.current} -> {plan.version}  "
+        f"({plan.bump}, {len(plan.commits)} commits {since})",
+        f"tag: {plan.tag}   branch: {plan.branch}   remote: {plan.remote or 'none'}",
+        f"checks: {plan.checks}",
+        *(f"note: {note}" for note in plan.notes),
+        "",
+        plan.changelog_section.rstrip(),
+        "",
+        "steps:",
+        *(f"  {i}. {step:<10} {DESCRIPTIONS[step]}" for i, step in enumerate(plan.steps, 1)),
+    ]
+    typer.echo("\n".join(lines))
+
+
+def _show_outcome(outcome: Outcome, planned: dict[str, Any], *, json_output: bool) -> None:
+    if json_output:
+        import json
+
+        typer.echo(
+            json.dumps(
+                {
+                    **planned,
+                    "dry_run": False,
+                    "version": outcome.version,
+                    "tag": outcome.tag,
+                    "done": outcome.done,
+                    "artifacts": outcome.artifacts,
+                    "message": outcome.message,
+                },
+                indent=2,
+            )
+        )
+        return
+    if outcome.message:
+        typer.echo(outcome.message)
+    else:
+        typer.echo(f"released {outcome.tag} ({', '.join(outcome.done)})")
+        for artifact in outcome.artifacts:
+            typer.echo(f"  {artifact}")

@@ -1,0 +1,300 @@
+"""From the repository, the config and the request to a ReleasePlan: every guard is checked and
+every file's new text is computed here, in memory, before the transaction writes anything."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import InvalidVersion, Version
+
+from qdev.errors import ConfigError, UsageError
+from qdev.release import guards, schemes
+from qdev.release.changelog import insert_section, render_section, web_url
+from qdev.release.commits import Commit, bump_for, parse_records
+from qdev.release.journal import FileEdit, Journal
+from qdev.release.version_files import planned_edits, read_project
+from qdev.tools import git as gitops
+
+if TYPE_CHECKING:
+    import git
+
+    from qdev.config.models import QdevConfig
+
+ALL_STEPS = ("version", "changelog", "commit", "tag", "build", "verify", "push", "publish")
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    bump: str = "auto"
+    """major, minor, patch, auto, post, dev, or an explicit version."""
+    pre: str | None = None
+    push: bool | None = None
+    """None: as release.push says."""
+    publish: bool | None = None
+    skip_checks: bool = False
+    dry_run: bool = False
+    today: date | None = None
+
+
+@dataclass
+class ReleasePlan:
+    root: Path
+    package: str
+    current: str
+    version: str
+    bump: str
+    tag: str
+    previous_tag: str | None
+    commits: list[Commit]
+    changelog_file: str | None
+    changelog_section: str
+    edits: list[FileEdit]
+    commit_message: str
+    tag_message: str
+    branch: str
+    remote: str | None
+    push: bool
+    publish: bool
+    publish_url: str | None
+    check_url: str | None
+    sign: str | bool
+    checks: str
+    steps: list[str]
+    saved_head: str
+    notes: list[str] = field(default_factory=list)
+
+    def journal(self) -> Journal:
+        return Journal(
+            version=self.version,
+            previous=self.current,
+            tag=self.tag,
+            tag_message=self.tag_message,
+            commit_message=self.commit_message,
+            branch=self.branch,
+            saved_head=self.saved_head,
+            edits=self.edits,
+            steps=self.steps,
+            remote=self.remote,
+            publish_url=self.publish_url,
+            check_url=self.check_url,
+            sign=self.sign,
+            package=self.package,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "current": self.current,
+            "version": self.version,
+            "bump": self.bump,
+            "tag": self.tag,
+            "previous_tag": self.previous_tag,
+            "commits": len(self.commits),
+            "files": [edit.path for edit in self.edits],
+            "changelog": self.changelog_section,
+            "branch": self.branch,
+            "remote": self.remote,
+            "push": self.push,
+            "publish": self.publish,
+            "publish_url": self.publish_url,
+            "checks": self.checks,
+            "steps": self.steps,
+            "notes": self.notes,
+        }
+
+
+def tag_pattern(tag_format: str) -> re.Pattern[str]:
+    head, _, tail = tag_format.partition("{version}")
+    return re.compile(f"^{re.escape(head)}(?P<version>.+){re.escape(tail)}$")
+
+
+def last_release_tag(repo: git.Repo, tag_format: str) -> tuple[str, Version] | None:
+    """The tag of the greatest version reachable from HEAD, among tags that fit the format."""
+    pattern = tag_pattern(tag_format)
+    best: tuple[str, Version] | None = None
+    for name in gitops.tags_merged(repo):
+        match = pattern.match(name)
+        if not match:
+            continue
+        try:
+            version = Version(match.group("version"))
+        except InvalidVersion:
+            continue
+        if best is None or version > best[1]:
+            best = (name, version)
+    return best
+
+
+def resolve_publish(config: QdevConfig) -> tuple[str | None, str | None]:
+    """(upload URL, index URL to check for files already there) of release.publish_index."""
+    target = config.release.publish_index
+    if not target:
+        raise ConfigError(
+            ["release.publish is on, but release.publish_index names no index"],
+            fix="set release.publish_index to an upload URL or a name from [env.indexes]",
+        )
+    if target in config.env.indexes:
+        simple = config.env.indexes[target]
+        upload = re.sub(r"simple/?$", "", simple)
+        url, check = upload, simple
+    elif re.match(r"^https?://", target):
+        url, check = target, None
+    else:
+        known = ", ".join(config.env.indexes) or "none"
+        raise ConfigError(
+            [f'release.publish_index "{target}" is not a URL nor one of env.indexes ({known})'],
+            fix="name an index from env.indexes, or give its upload URL",
+        )
+    if re.match(r"^https?://[^/@]+@", url):
+        raise ConfigError(
+            [f"release.publish_index {target}: the URL holds credentials, in a file in the repo"],
+            fix="remove them from the URL; set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and "
+            "UV_PUBLISH_PASSWORD) in the environment, or use a keyring",
+        )
+    return url, check
+
+
+def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> ReleasePlan:
+    """Check the guards and compute the release; raise GuardRefused, UsageError or ConfigError."""
+    settings = config.release
+    repo = gitops.open_repo(root)
+    root = Path(repo.working_tree_dir or root)
+    today = request.today or date.today()
+    guards.clean_tree(repo)
+    guards.on_branch(repo, settings.branch)
+    saved_head = gitops.head_commit(repo)
+    if saved_head is None:
+        raise UsageError("the repository has no commits yet", fix="commit the project first")
+
+    project = read_project(root)
+    last = last_release_tag(repo, settings.tag_format)
+    previous_tag = last[0] if last else None
+    records = gitops.log_records(repo, f"{previous_tag}..HEAD" if previous_tag else "HEAD")
+    commits = parse_records(records)
+    guards.commits_since(previous_tag, len(commits))
+
+    current = project.version or (str(last[1]) if last else "0.0.0")
+    bump, version = _new_version(
+        settings.scheme, settings.calver_format, current, commits, request, today
+    )
+    guards.version_greater(version, current, first_release=previous_tag is None)
+    tag = settings.tag_format.format(version=version)
+    guards.tag_absent(repo, tag)
+
+    push = settings.push if request.push is None else request.push
+    publish = settings.publish if request.publish is None else request.publish
+    remote = gitops.upstream_remote(repo, settings.branch)
+    notes: list[str] = []
+    if push and remote is None:
+        from qdev.errors import GuardRefused
+
+        raise GuardRefused(
+            "release.push is on, but the repository has no remote to push to",
+            fix="git remote add origin URL, or release locally with --no-push",
+        )
+    if remote is not None:
+        note = guards.remote_state(repo, remote, settings.branch, tag, required=push)
+        if note:
+            notes.append(note)
+    publish_url, check_url = resolve_publish(config) if publish else (None, None)
+
+    checks = _checks(root, request)
+    link = web_url(gitops.remote_url(repo, remote)) if remote else None
+    section = render_section(version, today, commits, link=link)
+    edits = _edits(root, project, version, settings.version_files, settings.changelog, section)
+    skipped = "\n\nqdev check was skipped (--skip-checks)." if request.skip_checks else ""
+    body = section.split("\n", 2)[2].strip() if section.count("\n") >= 2 else ""
+    steps = [
+        step
+        for step in ALL_STEPS
+        if (step != "version" or project.version is not None)
+        and (step != "changelog" or settings.changelog)
+        and (step != "commit" or edits)
+        and (step != "push" or push)
+        and (step != "publish" or publish)
+    ]
+    return ReleasePlan(
+        root=root,
+        package=project.name,
+        current=current,
+        version=version,
+        bump=bump,
+        tag=tag,
+        previous_tag=previous_tag,
+        commits=commits,
+        changelog_file=settings.changelog or None,
+        changelog_section=section,
+        edits=edits,
+        commit_message=f"chore(release): {tag}",
+        tag_message=f"{project.name} {version}\n\n{body}{skipped}\n",
+        branch=settings.branch,
+        remote=remote,
+        push=push,
+        publish=publish,
+        publish_url=publish_url,
+        check_url=check_url,
+        sign=settings.sign,
+        checks=checks,
+        steps=steps,
+        saved_head=saved_head,
+        notes=notes,
+    )
+
+
+def _checks(root: Path, request: ReleaseRequest) -> str:
+    if request.skip_checks:
+        return "skipped (--skip-checks)"
+    if request.dry_run:
+        return "not run in a dry run"
+    return guards.checks_pass(root)
+
+
+def _new_version(
+    scheme: str,
+    calver_format: str,
+    current: str,
+    commits: list[Commit],
+    request: ReleaseRequest,
+    today: date,
+) -> tuple[str, str]:
+    if schemes.looks_like_version(request.bump):
+        return "explicit", schemes.explicit_version(request.bump, scheme)
+    bump = request.bump
+    if bump == "auto" and scheme != "calver":
+        found = bump_for(commits, schemes.parse(current, what="the current version"))
+        if found is None:
+            from qdev.errors import GuardRefused
+
+            raise GuardRefused(
+                f"none of the {len(commits)} commits since the last release is a feat, fix, perf "
+                "or breaking change, so auto finds no bump",
+                fix="name the bump: qdev release patch (or minor, major, or a version)",
+            )
+        bump = found
+    version = schemes.next_version(
+        scheme, current, bump, pre=request.pre, calver_format=calver_format, today=today
+    )
+    return bump, version
+
+
+def _edits(
+    root: Path,
+    project: Any,
+    version: str,
+    version_files: list[str],
+    changelog: str,
+    section: str,
+) -> list[FileEdit]:
+    edits = [
+        FileEdit(path, original, new)
+        for path, (original, new) in planned_edits(root, project, version, version_files).items()
+    ]
+    if changelog:
+        path = root / changelog
+        original = path.read_bytes().decode("utf-8") if path.exists() else None
+        edits.append(FileEdit(changelog, original, insert_section(original, section)))
+    return edits
