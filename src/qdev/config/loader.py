@@ -167,8 +167,14 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
         extends = ExtendsConfig.model_validate(raw)
     except ValidationError as exc:
         raise _config_error(exc, [naming], ExtendsConfig, prefix=("extends",)) from None
-    where = naming.source(("extends",))
-    if extends.git:
+    given = [key for key in ("git", "name", "path") if getattr(extends, key) is not None]
+    if not given:
+        where = naming.source(("extends",))
+        raise ConfigError(
+            [f"{where}: extends: expected one of name, path or git, got an empty table"], fix=_FIX
+        )
+    where = naming.source(("extends", given[0]))
+    if extends.git is not None:
         raise ConfigError(
             [f"{where}: extends.git: git profile sources are not supported yet"],
             fix='use a local folder (extends = {path = "../team-profile"}) '
@@ -187,16 +193,15 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
                 fix=_FIX,
             )
         return folder
-    if extends.path is not None:
-        assert naming.file is not None
-        folder = (naming.file.parent / extends.path).resolve()
-        if not folder.is_dir():
-            raise ConfigError(
-                [f"{where}: extends.path: profile folder {display_path(folder)} does not exist"],
-                fix="correct the path (relative to the file that names it) or create the folder",
-            )
-        return folder
-    raise ConfigError([f"{where}: extends: expected one of name, path or git, got an empty table"])
+    assert extends.path is not None
+    assert naming.file is not None
+    folder = (naming.file.parent / extends.path).resolve()
+    if not folder.is_dir():
+        raise ConfigError(
+            [f"{where}: extends.path: profile folder {display_path(folder)} does not exist"],
+            fix="correct the path (relative to the file that names it) or create the folder",
+        )
+    return folder
 
 
 # -- the user's file ----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ BUILTIN_STEPS = ("format", "lint", "typecheck", "test", "audit", "secrets", "loc
 class Strict(BaseModel):
     """Unknown keys are errors; attribute docstrings become the schema's descriptions."""
 
+    # strict: TOML has real types, so "yes" is not true and "85" is not 85 (enums opt out)
     model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, use_attribute_docstrings=True
+        extra="forbid", strict=True, validate_assignment=True, use_attribute_docstrings=True
     )
 
 
@@ -48,7 +49,7 @@ class ProjectConfig(Strict):
 
     name: str | None = None
     """Distribution name; defaults to the folder name."""
-    kind: Kind = Kind.LIBRARY
+    kind: Kind = Field(default=Kind.LIBRARY, strict=False)
     """library, research or service."""
     python: list[str] = Field(default_factory=lambda: ["3.11", "3.12", "3.13"], min_length=1)
     """Supported Python versions, oldest first; the first is the default interpreter."""
@@ -203,7 +204,7 @@ class Scheme(StrEnum):
 class ReleaseConfig(Strict):
     """How `qdev release` cuts a release."""
 
-    scheme: Scheme = Scheme.SEMVER
+    scheme: Scheme = Field(default=Scheme.SEMVER, strict=False)
     """Version scheme: semver, calver or pep440."""
     calver_format: str = "YYYY.0M.MICRO"
     """Used with scheme = "calver", e.g. "YYYY.MM.DD" or "YYYY.0M.MICRO"."""
