@@ -6,6 +6,7 @@ timeout or Ctrl-C ends the whole tree, not just the direct child.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qdev.errors import Interrupted, QdevError, ToolMissing
+from qdev.errors import Interrupted, ToolFailed, ToolMissing, UsageError
 
 # How to get each tool qdev may run; shown when the tool is missing.
 INSTALL_HINTS: dict[str, str] = {
@@ -33,8 +34,8 @@ INSTALL_HINTS: dict[str, str] = {
 GRACE_SECONDS = 1.0
 
 
-class ProcessTimeout(QdevError):
-    """A child ran past its time limit and was ended with its whole process group."""
+class ProcessTimeout(ToolFailed):
+    """A child ran past its time limit and was ended with its whole process group (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def child_env(
 
 
 def run(
-    argv: Sequence[str],
+    argv: Sequence[str | os.PathLike[str]],
     *,
     cwd: Path | str | None = None,
     env: Mapping[str, str] | None = None,
@@ -101,31 +102,20 @@ def run(
     `env` replaces the environment when given (build it with `child_env`). With
     `capture=False` the child's output goes straight to our terminal.
     """
-    if isinstance(argv, str):
-        raise TypeError("run() takes an argument list, never a shell string")
-    args = [str(part) for part in argv]
-    executable = which(args[0], path=(env or os.environ).get("PATH")) if os.sep not in args[0] else args[0]
+    args = _arguments(argv)
     started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            [executable, *args[1:]],
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if capture else None,
-            stderr=subprocess.PIPE if capture else None,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise ToolMissing(
-            f"{args[0]} could not be started: {exc.strerror}", fix=INSTALL_HINTS.get(args[0])
-        ) from exc
-    except NotADirectoryError as exc:
-        raise QdevError(f"cannot run {args[0]} in {cwd}: not a folder") from exc
+    proc = _start(args, cwd, env, capture=capture, feed_stdin=input_text is not None)
     stdout, stderr = _communicate(proc, args, input_text, timeout)
-    return ProcessResult(tuple(args), proc.returncode, stdout or "", stderr or "", time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return ProcessResult(tuple(args), proc.returncode, stdout or "", stderr or "", seconds)
+
+
+def _arguments(argv: Sequence[str | os.PathLike[str]]) -> list[str]:
+    if isinstance(argv, str):
+        raise TypeError("qdev runs argument lists, never a shell string")
+    if not argv:
+        raise ValueError("an empty argument list names no program to run")
+    return [str(part) for part in argv]
 
 
 def _communicate(
@@ -147,6 +137,94 @@ def _communicate(
         raise
 
 
+class ChildGroup:
+    """Children started from several threads that one call ends together (Ctrl-C, --fail-fast).
+
+    `run` is `run()` for one child, registered while it runs; `end_all` stops every running
+    child's process group (SIGTERM, then SIGKILL after the grace) and refuses new ones, so the
+    whole group is gone within about 2 * GRACE_SECONDS.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self.ended = False
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ProcessResult:
+        args = _arguments(argv)
+        started = time.monotonic()
+        with self._lock:
+            if self.ended:
+                raise Interrupted("stopped before it started")
+            proc = _start(args, cwd, env)
+            self._running.add(proc)
+        try:
+            stdout, stderr = _communicate(proc, args, None, timeout)
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        seconds = time.monotonic() - started
+        return ProcessResult(tuple(args), proc.returncode, stdout or "", stderr or "", seconds)
+
+    def end_all(self) -> None:
+        with self._lock:
+            self.ended = True
+            procs = list(self._running)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in procs:
+                _signal_group(proc.pid, sig)
+            deadline = time.monotonic() + GRACE_SECONDS
+            while any(proc.poll() is None for proc in procs) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        for proc in procs:
+            _signal_group(proc.pid, signal.SIGKILL)  # grandchildren left in the group
+
+
+def _start(
+    args: list[str],
+    cwd: Path | str | None,
+    env: Mapping[str, str] | None,
+    *,
+    capture: bool = True,
+    feed_stdin: bool = False,
+) -> subprocess.Popen[str]:
+    """Start `args` in a new session (its own process group), output captured or inherited."""
+    if cwd is not None and not Path(cwd).is_dir():
+        raise UsageError(f"cannot run {args[0]} in {cwd}: there is no such folder")
+    path = (env if env is not None else os.environ).get("PATH")
+    executable = which(args[0], path=path) if os.sep not in args[0] else args[0]
+    try:
+        return subprocess.Popen(
+            [executable, *args[1:]],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if feed_stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ToolMissing(
+            f"{args[0]} could not be started: {exc.strerror}", fix=INSTALL_HINTS.get(args[0])
+        ) from exc
+    except PermissionError as exc:
+        raise ToolMissing(
+            f"{executable} cannot be run: {exc.strerror}", fix="make it executable (chmod +x)"
+        ) from exc
+
+
 def kill_group(proc: subprocess.Popen[str]) -> None:
     """End the child's whole process group: SIGTERM, then SIGKILL after a short grace."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -165,7 +243,5 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
