@@ -128,6 +128,41 @@ def identity(repo: git.Repo) -> Identity | None:
         return None
 
 
+def ls_tracked(root: Path) -> list[str]:
+    """Tracked files under `root` through the git binary: no GitPython import, for fast paths."""
+    from qdev.tools import process
+
+    result = process.run(["git", "ls-files", "-z", "--cached"], cwd=root)
+    if not result.ok:
+        raise GitError(f"git ls-files failed: {result.stderr.strip()}", fix="run qdev inside a git repository")
+    return [name for name in result.stdout.split("\0") if name]
+
+
+def default_branch(repo: git.Repo) -> str:
+    """The branch a feature branch merges into: origin's HEAD, else a local main or master."""
+    try:
+        ref = run(repo, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+        if ref.strip():
+            return ref.strip()
+    except GitError:
+        pass
+    names = {head.name for head in repo.heads}
+    for name in ("main", "master"):
+        if name in names:
+            return name
+    raise GitError("no default branch found (no origin/HEAD, main or master)", fix="pass --base REF")
+
+
+def merge_base(repo: git.Repo, ref: str, other: str = "HEAD") -> str:
+    return run(repo, "merge-base", ref, other).strip()
+
+
+def changed_files(repo: git.Repo, base: str) -> list[str]:
+    """Files added, copied, modified or renamed since `base`, counting uncommitted edits."""
+    out = run(repo, "diff", "--name-only", "-z", "--diff-filter=ACMRT", base)
+    return [name for name in out.split("\0") if name]
+
+
 # --- used by qdev release -------------------------------------------------------------------
 
 

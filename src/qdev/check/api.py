@@ -1,0 +1,160 @@
+"""The check pipeline as plain functions: load, select, prepare, run. The CLI only wires them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qdev.check.model import CheckRun
+from qdev.check.runner import Progress, Schedule, run_steps
+from qdev.check.steps import Step, StepContext, all_steps
+from qdev.errors import ToolMissing, UsageError
+
+if TYPE_CHECKING:
+    from qdev.config.models import QdevConfig
+
+
+@dataclass
+class CheckOptions:
+    steps: Sequence[str] = ()
+    """Step names to run; empty: the config's `check.steps`."""
+    jobs: int | None = None
+    fail_fast: bool = False
+    fix: bool = False
+    use_cache: bool = True
+    changed: bool = False
+    base: str | None = None
+    venv: Path | None = None
+    """The environment whose tools run; default `<root>/.venv`, checked against uv.lock."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def load(
+    start: Path | None = None, overrides: Mapping[str, object] | None = None
+) -> tuple[Path, QdevConfig]:
+    """The repo root and its effective configuration."""
+    try:
+        from qdev.config.loader import load_config
+    except ImportError:  # the loader is not there yet: built-in defaults
+        from qdev.config.models import QdevConfig
+        from qdev.tools import git
+
+        root = git.find_root(start or Path.cwd())
+        if root is None:
+            raise UsageError(f"{start or Path.cwd()} is not inside a git repository") from None
+        return root, QdevConfig()
+    loaded = load_config(start, overrides=overrides)
+    return loaded.root, loaded.config
+
+
+def select(config: QdevConfig, names: Sequence[str], ctx: StepContext) -> dict[str, Step]:
+    """The named steps (default: the config's list, less disabled ones) and what they depend on."""
+    known = all_steps(config)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown step{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+            fix=f"choose from {', '.join(known)} (qdev check --list)",
+        )
+    wanted = list(names) or [n for n in config.check.steps if known[n].enabled(ctx)]
+    chosen: dict[str, Step] = {}
+    todo = list(wanted)
+    while todo:
+        name = todo.pop(0)
+        if name not in chosen:
+            chosen[name] = known[name]
+            todo.extend(known[name].depends_on(ctx))
+    return chosen
+
+
+def ensure_env(root: Path) -> Path:
+    """The repo's `.venv`, or ToolMissing (exit 3) when it is missing or stale."""
+    from qdev.envstate import staleness
+
+    problem = staleness(root)
+    if problem is not None:
+        raise ToolMissing(f"the repo's environment is not ready: {problem}", fix="run `qdev env`")
+    return root / ".venv"
+
+
+def changed_files(root: Path, base: str | None) -> list[str]:
+    from qdev.tools import git
+
+    repo = git.open_repo(root)
+    ref = base or git.merge_base(repo, git.default_branch(repo))
+    return git.changed_files(repo, ref)
+
+
+@contextmanager
+def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[StepContext]:
+    from qdev.tools import git
+    from qdev.tools.process import ChildGroup
+
+    venv = options.venv or ensure_env(root)
+    changed = changed_files(root, options.base) if options.changed or options.base else None
+    scratch = Path(tempfile.mkdtemp(prefix="qdev-check-"))
+    try:
+        yield StepContext(
+            root=root,
+            venv=venv,
+            config=config,
+            tracked=git.ls_tracked(root),
+            children=ChildGroup(),
+            fix=options.fix,
+            changed=changed,
+            scratch=scratch,
+            extra_env=options.extra_env,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_tools(ctx: StepContext, steps: Mapping[str, Step]) -> None:
+    for step in steps.values():
+        for tool in step.needed_tools(ctx):
+            ctx.tool(tool)
+
+
+def run_check(
+    root: Path, config: QdevConfig, options: CheckOptions, progress: Progress | None = None
+) -> CheckRun:
+    with context(root, config, options) as ctx:
+        steps = select(config, options.steps, ctx)
+        check_tools(ctx, steps)
+        jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
+        return run_steps(
+            ctx,
+            steps,
+            Schedule(jobs, options.fail_fast, options.use_cache and not options.fix),
+            progress,
+        )
+
+
+def list_steps(config: QdevConfig) -> list[tuple[str, str, bool, bool]]:
+    """(name, description, in the default run, enabled) for every step the config knows."""
+    known = all_steps(config)
+    rows = []
+    for name, step in known.items():
+        options = getattr(config.check, name, None)
+        enabled = options.enabled if options is not None else True
+        description = step.description or " ".join(
+            getattr(config.check.custom.get(name), "run", [])
+        )
+        rows.append((name, description, name in config.check.steps and enabled, enabled))
+    return rows
+
+
+def passes(root: Path) -> tuple[bool, str]:
+    """Run the repo's default steps with the cache; whether all passed, and a one-line summary."""
+    found_root, config = load(root)
+    run = run_check(found_root, config, CheckOptions())
+    if run.ok:
+        return True, f"qdev check: {run.summary()}"
+    failed = ", ".join(f"{r.id} ({r.summary})" for r in run.failed)
+    return False, f"qdev check failed: {failed}"

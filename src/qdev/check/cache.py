@@ -1,0 +1,67 @@
+"""The result cache: one JSON file per (step, key) under `<repo>/.qdev/cache/check/`.
+
+Entries are written whole through an atomic rename while holding a file lock, so a reader
+sees a complete entry or none, two runs at once never corrupt each other, and a Ctrl-C
+leaves no partial entry. Only passes and failures are kept: a step that did not run is not
+an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qdev.check.model import Status, StepResult
+from qdev.fileio import write_atomic
+
+FOLDER = Path(".qdev") / "cache" / "check"
+KEEP_PER_STEP = 8
+
+
+class ResultCache:
+    def __init__(self, root: Path) -> None:
+        self.folder = root / FOLDER
+
+    def _path(self, step: str, key: str) -> Path:
+        return self.folder / f"{step}@{key[:40]}.json"
+
+    def get(self, step: str, key: str) -> StepResult | None:
+        try:
+            data = json.loads(self._path(step, key).read_text(encoding="utf-8"))
+            if data.get("key") != key:
+                return None
+            result = StepResult.from_json(data["result"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return StepResult(
+            result.id, result.status, result.summary, result.seconds, True,
+            result.findings, result.output, result.command,
+        )  # fmt: skip
+
+    def put(self, step: str, key: str, result: StepResult) -> None:
+        if result.status not in (Status.PASSED, Status.FAILED):
+            return
+        from filelock import FileLock
+
+        self._prepare()
+        entry = json.dumps({"key": key, "result": result.to_json()}, indent=1)
+        with FileLock(str(self.folder / ".lock"), timeout=30):
+            write_atomic(self._path(step, key), entry)
+            self._prune(step)
+
+    def clear(self) -> None:
+        for path in self.folder.glob("*.json"):
+            path.unlink(missing_ok=True)
+
+    def _prepare(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder.parent / ".gitignore"
+        if not ignore.exists():
+            write_atomic(ignore, "# qdev's caches: never committed\n*\n")
+
+    def _prune(self, step: str) -> None:
+        entries = sorted(
+            self.folder.glob(f"{step}@*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for old in entries[KEEP_PER_STEP:]:
+            old.unlink(missing_ok=True)

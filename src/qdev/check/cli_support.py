@@ -1,0 +1,106 @@
+"""What `qdev check` does between parsing its options and exiting: kept out of the CLI module
+so that `qdev --help` imports none of it, and so that tests can call it directly."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from qdev.check.api import CheckOptions, list_steps, load, run_check
+from qdev.check.model import CheckRun
+from qdev.check.progress import LiveProgress, PlainProgress
+from qdev.check.runner import NoProgress, Progress
+from qdev.fileio import write_atomic
+from qdev.output import SETTINGS, console
+
+
+def print_list() -> None:
+    _, config = load()
+    out = console()
+    width = max(len(name) for name, *_ in list_steps(config))
+    for name, description, default, enabled in list_steps(config):
+        mark = "default" if default else ("disabled" if not enabled else "on request")
+        out.print(f"{name.ljust(width)}  {mark:<10}  {description}", markup=False)
+
+
+@contextmanager
+def _progress(steps: Sequence[str], machine_stdout: bool) -> Iterator[Progress]:
+    if SETTINGS.quiet:
+        yield NoProgress()
+    elif sys.stderr.isatty():
+        with LiveProgress(list(steps)) as live:
+            yield live
+    elif machine_stdout or not sys.stdout.isatty():
+        yield PlainProgress()
+    else:
+        yield NoProgress()
+
+
+def run(
+    steps: Sequence[str],
+    *,
+    jobs: int | None,
+    fail_fast: bool,
+    fix: bool,
+    use_cache: bool,
+    changed: bool,
+    base: str | None,
+    fmt: str,
+    output: Path | None,
+) -> int:
+    root, config = load()
+    options = CheckOptions(
+        steps=list(steps),
+        jobs=jobs,
+        fail_fast=fail_fast,
+        fix=fix,
+        use_cache=use_cache,
+        changed=changed,
+        base=base,
+    )
+    shown = list(steps) or config.check.steps
+    with _progress(shown, fmt != "text" and output is None) as progress:
+        result = run_check(root, config, options, progress)
+    report(result, fmt, output)
+    return result.exit_code
+
+
+def report(result: CheckRun, fmt: str, output: Path | None) -> None:
+    from qdev.check.reporters import render
+
+    verbose = SETTINGS.verbose > 0
+    if output is not None:
+        write_atomic(output, render(result, fmt, verbose=verbose))
+        if fmt != "text":
+            sys.stdout.write(render(result, "text", verbose=verbose))
+        return
+    sys.stdout.write(render(result, fmt, verbose=verbose))
+    sys.stdout.flush()
+
+
+def run_matrix(steps: Sequence[str]) -> int:
+    """Run the nox `check` sessions (one per project.python version) with qdev's interpreter."""
+    from qdev.check.nox_sessions import NOXFILE
+    from qdev.tools.process import run as run_process
+
+    root, _ = load()
+    noxfile = root / "noxfile.py"
+    if not noxfile.exists():
+        noxfile = root / ".qdev" / "cache" / "noxfile.py"
+        write_atomic(noxfile, NOXFILE)
+    argv = [
+        sys.executable,
+        "-m",
+        "nox",
+        "-f",
+        str(noxfile),
+        "--envdir",
+        str(root / ".nox"),
+        "-s",
+        "check",
+    ]
+    if steps:
+        argv += ["--", *steps]
+    return run_process(argv, cwd=root, capture=False).returncode

@@ -1,0 +1,25 @@
+"""Reporters: a CheckRun as text for people, or JSON, JUnit XML and GitHub annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qdev.check.model import CheckRun
+
+FORMATS = ("text", "json", "junit", "github")
+
+
+def render(run: CheckRun, fmt: str, *, verbose: bool = False) -> str:
+    """The report in `fmt` as one string, ready for stdout or a file."""
+    renderers: dict[str, Callable[[CheckRun], str]]
+    from qdev.check.reporters import github, json_report, junit, text
+
+    renderers = {
+        "text": lambda r: text.render(r, verbose=verbose),
+        "json": json_report.render,
+        "junit": junit.render,
+        "github": github.render,
+    }
+    return renderers[fmt](run)

@@ -1,0 +1,168 @@
+"""Runs the selected steps in parallel threads, each step's tools as child processes.
+
+Order of work: answer what the cache can, then start steps whose dependencies are done,
+heaviest first, up to `jobs` at once. Ctrl-C (or --fail-fast after a failure) ends every
+running child's process group together; nothing is cached from a stopped run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Protocol
+
+from qdev.check.cache import ResultCache
+from qdev.check.fingerprint import FileHashes, interpreter, lock_versions, step_key
+from qdev.check.model import CheckRun, Outcome, Status, StepResult
+from qdev.check.steps import Step, StepContext
+from qdev.errors import Interrupted, QdevError, ToolMissing
+from qdev.tools.process import ProcessTimeout
+
+
+class Progress(Protocol):
+    def started(self, step: str) -> None: ...
+    def finished(self, result: StepResult) -> None: ...
+
+
+class NoProgress:
+    def started(self, step: str) -> None:
+        pass
+
+    def finished(self, result: StepResult) -> None:
+        pass
+
+
+@dataclass
+class Schedule:
+    jobs: int
+    fail_fast: bool = False
+    use_cache: bool = True
+
+
+def execute(step: Step, ctx: StepContext) -> StepResult:
+    """Run one step to a result; a timeout or a tool's complaint is a failure, not a crash."""
+    started = time.monotonic()
+    try:
+        outcome = step.execute(ctx)
+    except ProcessTimeout:
+        outcome = Outcome(Status.FAILED, f"timed out after {step.timeout(ctx):g} s")
+    except Interrupted:
+        outcome = Outcome(Status.SKIPPED, "stopped before it finished")
+    except ToolMissing:
+        raise
+    except QdevError as exc:
+        outcome = Outcome(Status.FAILED, exc.message.splitlines()[0], output=exc.render())
+    return StepResult.from_outcome(step.name, outcome, time.monotonic() - started)
+
+
+class _Run:
+    def __init__(
+        self, ctx: StepContext, steps: dict[str, Step], schedule: Schedule, progress: Progress
+    ) -> None:
+        self.ctx = ctx
+        self.steps = steps
+        self.schedule = schedule
+        self.progress = progress
+        self.cache = ResultCache(ctx.root)
+        self.results: dict[str, StepResult] = {}
+        self.keys: dict[str, str] = {}
+        self.stopping: str | None = None
+
+    def answer_from_cache(self) -> None:
+        hashes = FileHashes(self.ctx.root)
+        locked = lock_versions(self.ctx.root)
+        python = interpreter(self.ctx.venv)
+        for name, step in self.steps.items():
+            if not step.cacheable(self.ctx):
+                continue
+            self.keys[name] = step_key(step, self.ctx, hashes, locked, python)
+            if self.schedule.use_cache and (hit := self.cache.get(name, self.keys[name])):
+                self.record(hit)
+
+    def record(self, result: StepResult) -> None:
+        self.results[result.id] = result
+        self.progress.finished(result)
+
+    def blocked_by(self, name: str) -> str | None:
+        """A dependency that finished without passing, if any."""
+        for dep in self.steps[name].depends_on(self.ctx):
+            done = self.results.get(dep)
+            if done is not None and done.status is not Status.PASSED:
+                return dep
+        return None
+
+    def ready(self, running: set[str]) -> list[str]:
+        waiting = [n for n in self.steps if n not in self.results and n not in running]
+        ready = [
+            n for n in waiting if all(d in self.results for d in self.steps[n].depends_on(self.ctx))
+        ]
+        return sorted(ready, key=lambda n: -self.steps[n].weight)
+
+    def finish(self, result: StepResult) -> None:
+        if self.stopping:
+            result = StepResult(
+                result.id,
+                Status.SKIPPED,
+                f"stopped by --fail-fast after {self.stopping} failed",
+                result.seconds,
+            )
+        elif result.id in self.keys:
+            self.cache.put(result.id, self.keys[result.id], result)
+        self.record(result)
+        if result.status is Status.FAILED and self.schedule.fail_fast and not self.stopping:
+            self.stopping = result.id
+            self.ctx.children.end_all()
+
+    def go(self, pool: ThreadPoolExecutor) -> None:
+        running: dict[Future[StepResult], str] = {}
+        while len(self.results) < len(self.steps):
+            for name in self.ready(set(running.values())):
+                if self.stopping:
+                    self.record(
+                        StepResult(
+                            name,
+                            Status.SKIPPED,
+                            f"not started: --fail-fast after {self.stopping} failed",
+                        )
+                    )
+                elif dep := self.blocked_by(name):
+                    self.record(
+                        StepResult(name, Status.SKIPPED, f"needs {dep}, which did not pass")
+                    )
+                elif len(running) < self.schedule.jobs:
+                    self.progress.started(name)
+                    running[pool.submit(execute, self.steps[name], self.ctx)] = name
+            if not running:
+                if len(self.results) < len(self.steps) and not self.ready(set()):
+                    raise QdevError("check steps depend on each other in a cycle")
+                continue
+            # A short timeout keeps the main thread responsive to Ctrl-C.
+            done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.pop(future)
+                self.finish(future.result())
+
+
+def run_steps(
+    ctx: StepContext,
+    steps: dict[str, Step],
+    schedule: Schedule,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> CheckRun:
+    started = clock()
+    state = _Run(ctx, steps, schedule, progress or NoProgress())
+    state.answer_from_cache()
+    if len(state.results) < len(steps):
+        pool = ThreadPoolExecutor(max_workers=max(1, schedule.jobs), thread_name_prefix="qdev-step")
+        try:
+            state.go(pool)
+        except BaseException:
+            ctx.children.end_all()  # Ctrl-C or a bug: no child outlives the run
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    ordered = [state.results[name] for name in steps]
+    return CheckRun(ordered, clock() - started)

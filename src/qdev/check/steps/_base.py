@@ -1,0 +1,148 @@
+"""The shape every check step has, and the context a step runs in.
+
+A step is a small object with an id: it says which tracked files it reads and what settings
+it depends on (together the cache key), which tools it needs, and how to run and judge them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from qdev.check.model import Outcome
+from qdev.errors import ToolMissing
+
+if TYPE_CHECKING:
+    from qdev.config.models import QdevConfig, StepOptions
+    from qdev.tools.process import ChildGroup, ProcessResult
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass
+class StepContext:
+    """Everything a step may look at: the repo, its environment, its config, the run's flags."""
+
+    root: Path
+    venv: Path
+    config: QdevConfig
+    tracked: list[str]
+    children: ChildGroup
+    fix: bool = False
+    changed: list[str] | None = None
+    """With --changed: the files changed against the base; format and lint look at these only."""
+    scratch: Path | None = None
+    """A private folder for this run's temporary files."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def pyproject(self) -> dict[str, Any]:
+        path = self.root / "pyproject.toml"
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            return {}
+
+    def tool_settings(self, name: str) -> dict[str, Any]:
+        value = self.pyproject.get("tool", {}).get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    def python_files(self) -> list[str]:
+        return [path for path in self.tracked if path.endswith(PYTHON_SUFFIXES)]
+
+    def existing(self, paths: Sequence[str]) -> list[str]:
+        return [path for path in paths if (self.root / path).exists()]
+
+    def tool(self, name: str) -> str:
+        """The tool's executable in the repo's environment; never a global one."""
+        path = self.venv / "bin" / name
+        if not path.exists():
+            raise ToolMissing(
+                f"{name} is not installed in {self.venv}",
+                fix=f"add {name} to the dev group (uv add --dev {name}), then run `qdev env`",
+            )
+        return str(path)
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        from qdev.tools.process import child_env
+
+        path = f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        base = {"VIRTUAL_ENV": str(self.venv), "PATH": path, "NO_COLOR": "1", **self.extra_env}
+        return child_env(
+            {**base, **(extra or {})}, drop=("PYTHONHOME", "PYTHONPATH", "FORCE_COLOR")
+        )
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ProcessResult:
+        return self.children.run(argv, cwd=cwd or self.root, env=self.env(env), timeout=timeout)
+
+
+class Step:
+    """A check step. Subclasses set the class attributes and implement `execute`."""
+
+    id: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    tools: ClassVar[tuple[str, ...]] = ()
+    """Executables the step runs from the repo's environment."""
+    packages: ClassVar[tuple[str, ...]] = ()
+    """Locked packages whose versions belong in the cache key."""
+    weight: ClassVar[int] = 1
+    """Rough cost; heavier steps start first."""
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+    def options(self, ctx: StepContext) -> StepOptions:
+        options: StepOptions = getattr(ctx.config.check, self.id)
+        return options
+
+    def enabled(self, ctx: StepContext) -> bool:
+        return self.options(ctx).enabled
+
+    def timeout(self, ctx: StepContext) -> float:
+        return self.options(ctx).timeout
+
+    def depends_on(self, ctx: StepContext) -> list[str]:
+        return []
+
+    def needed_tools(self, ctx: StepContext) -> tuple[str, ...]:
+        return self.tools
+
+    def reads(self, ctx: StepContext) -> list[str]:
+        """Tracked files whose content decides the result."""
+        return ctx.tracked
+
+    def settings(self, ctx: StepContext) -> dict[str, Any]:
+        """The configuration the result depends on."""
+        return {"options": self.options(ctx).model_dump(mode="json", exclude={"timeout"})}
+
+    def cacheable(self, ctx: StepContext) -> bool:
+        return not ctx.fix
+
+    def execute(self, ctx: StepContext) -> Outcome:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, Step] = {}
+S = TypeVar("S", bound=type[Step])
+
+
+def register(cls: S) -> S:
+    """Class decorator: make a built-in step discoverable by its id."""
+    REGISTRY[cls.id] = cls()
+    return cls
+
+
+StepFactory = Callable[[], Step]

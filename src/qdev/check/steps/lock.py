@@ -1,0 +1,42 @@
+"""`lock`: uv.lock is in sync with pyproject.toml (`uv lock --check`)."""
+
+from __future__ import annotations
+
+from qdev.check.model import Finding, Outcome
+from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._util import judged
+from qdev.tools.process import find_uv
+
+
+@register
+class Lock(Step):
+    id = "lock"
+    description = "uv lock --check: uv.lock matches pyproject.toml"
+
+    def reads(self, ctx: StepContext) -> list[str]:
+        return [
+            path
+            for path in ctx.tracked
+            if path in ("pyproject.toml", "uv.lock") or path.endswith("/pyproject.toml")
+        ]
+
+    def execute(self, ctx: StepContext) -> Outcome:
+        argv = [find_uv(), "lock", "--check", *self.options(ctx).args]
+        result = ctx.run(argv, timeout=self.timeout(ctx))
+        if result.ok:
+            return judged(True, [], result.output, argv, passed="uv.lock is up to date", failed="")
+        reason = next(
+            (ln.strip() for ln in result.stderr.splitlines() if "error" in ln.lower()), ""
+        )
+        message = (
+            "uv.lock does not match pyproject.toml; run `uv lock`, then `qdev env` "
+            f"({reason or 'uv lock --check failed'})"
+        )
+        return judged(
+            False,
+            [Finding(message, "uv.lock", 1)],
+            result.output,
+            argv,
+            passed="",
+            failed="uv.lock is stale",
+        )

@@ -1,0 +1,135 @@
+"""`format` (ruff format) and `lint` (ruff check): --fix rewrites, --changed narrows the files."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from qdev.check.model import Finding, Outcome, Status
+from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
+
+RUFF_CONFIGS = (*PROJECT_FILES, "ruff.toml", ".ruff.toml")
+HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
+
+
+class _RuffStep(Step):
+    tools = ("ruff",)
+    packages = ("ruff",)
+
+    def targets(self, ctx: StepContext) -> list[str] | None:
+        """Files to pass to ruff, or None to let ruff find them all."""
+        if ctx.changed is None:
+            return None
+        return [
+            path
+            for path in ctx.changed
+            if path.endswith((".py", ".pyi")) and (ctx.root / path).exists()
+        ]
+
+    def reads(self, ctx: StepContext) -> list[str]:
+        targets = self.targets(ctx)
+        files = ctx.python_files() if targets is None else targets
+        return [*files, *config_files(ctx, RUFF_CONFIGS)]
+
+    def settings(self, ctx: StepContext) -> dict[str, Any]:
+        return {**super().settings(ctx), "changed": self.targets(ctx)}
+
+
+@register
+class Format(_RuffStep):
+    id = "format"
+    description = "ruff format: code is formatted (--fix formats it)"
+
+    def execute(self, ctx: StepContext) -> Outcome:
+        targets = self.targets(ctx)
+        if targets == []:
+            return Outcome(Status.PASSED, "no changed Python files")
+        mode = [] if ctx.fix else ["--check", "--diff"]
+        argv = [
+            ctx.tool("ruff"),
+            "format",
+            *mode,
+            "--force-exclude",
+            *self.options(ctx).args,
+            *(targets or []),
+        ]
+        result = ctx.run(argv, timeout=self.timeout(ctx))
+        if result.returncode not in (0, 1):
+            return tool_error(argv, result.returncode, result.output)
+        findings = _diff_findings(ctx, result.stdout)
+        if ctx.fix:
+            return judged(
+                result.ok,
+                findings,
+                result.output,
+                argv,
+                passed=result.stdout.strip() or "formatted",
+                failed="",
+            )
+        return judged(
+            result.ok,
+            findings,
+            result.output,
+            argv,
+            passed="formatted",
+            failed="{n} place{s} not formatted (qdev check format --fix formats them)",
+        )
+
+
+def _diff_findings(ctx: StepContext, diff: str) -> list[Finding]:
+    findings: list[Finding] = []
+    path: str | None = None
+    for line in diff.splitlines():
+        if line.startswith("--- "):
+            path = relative(ctx, line[4:].strip())
+        elif path and (match := HUNK.match(line)):
+            findings.append(
+                Finding("not formatted as ruff format would", path, int(match.group(1)))
+            )
+    return findings
+
+
+@register
+class Lint(_RuffStep):
+    id = "lint"
+    description = "ruff check: lint rules pass (--fix applies safe fixes)"
+
+    def execute(self, ctx: StepContext) -> Outcome:
+        targets = self.targets(ctx)
+        if targets == []:
+            return Outcome(Status.PASSED, "no changed Python files")
+        fix = ["--fix"] if ctx.fix else ["--no-fix"]
+        argv = [
+            ctx.tool("ruff"), "check", *fix, "--output-format=json", "--force-exclude",
+            *self.options(ctx).args, *(targets or []),
+        ]  # fmt: skip
+        result = ctx.run(argv, timeout=self.timeout(ctx))
+        try:
+            raw: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+        except json.JSONDecodeError:
+            return tool_error(argv, result.returncode, result.output)
+        if result.returncode not in (0, 1):
+            return tool_error(argv, result.returncode, result.output)
+        findings = [_lint_finding(ctx, item) for item in raw]
+        output = "\n".join(finding.render() for finding in findings) or result.stderr
+        return judged(
+            result.ok,
+            findings,
+            output,
+            argv,
+            passed="no lint problems",
+            failed="{n} lint problem{s}",
+        )
+
+
+def _lint_finding(ctx: StepContext, item: dict[str, Any]) -> Finding:
+    location = item.get("location") or {}
+    return Finding(
+        str(item.get("message", "")),
+        relative(ctx, str(item.get("filename", ""))),
+        location.get("row"),
+        location.get("column"),
+        item.get("code"),
+    )

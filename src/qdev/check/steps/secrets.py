@@ -1,0 +1,69 @@
+"""`secrets`: detect-secrets over every tracked file, less the config's allowlist.
+
+An allowlist entry is either a path glob or the hash detect-secrets prints for a secret
+(`hashed_secret`), for a value that looks like a credential but is not one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from qdev.check import _globs
+from qdev.check.model import Finding, Outcome, Status
+from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._util import judged, tool_error
+
+SECRET_HASH = re.compile(r"^[0-9a-f]{40}$")
+
+
+@register
+class Secrets(Step):
+    id = "secrets"
+    description = "detect-secrets: no credentials in tracked files"
+    tools = ("detect-secrets",)
+    packages = ("detect-secrets",)
+
+    def allowlist(self, ctx: StepContext) -> tuple[list[str], set[str]]:
+        entries = ctx.config.check.secrets.allowlist
+        hashes = {entry for entry in entries if SECRET_HASH.match(entry)}
+        return [entry for entry in entries if entry not in hashes], hashes
+
+    def reads(self, ctx: StepContext) -> list[str]:
+        globs, _ = self.allowlist(ctx)
+        allowed = set(_globs.select(ctx.tracked, globs))
+        return [path for path in ctx.tracked if path not in allowed]
+
+    def execute(self, ctx: StepContext) -> Outcome:
+        files = ctx.existing(self.reads(ctx))
+        if not files:
+            return Outcome(Status.PASSED, "no tracked files")
+        argv = [ctx.tool("detect-secrets"), "scan", *self.options(ctx).args, *files]
+        result = ctx.run(argv, timeout=self.timeout(ctx))
+        try:
+            report: dict[str, Any] = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            return tool_error(argv[:2], result.returncode, result.output)
+        _, hashes = self.allowlist(ctx)
+        findings = [
+            Finding(
+                f"{item.get('type', 'secret')} (if it is not a credential, add its hash "
+                f"{item.get('hashed_secret')} to check.secrets.allowlist)",
+                str(path),
+                item.get("line_number"),
+                code=str(item.get("type", "secret")),
+            )
+            for path, items in sorted(report.get("results", {}).items())
+            for item in items
+            if item.get("hashed_secret") not in hashes
+        ]
+        output = "\n".join(finding.render() for finding in findings)
+        return judged(
+            not findings,
+            findings,
+            output,
+            argv[:2],
+            passed=f"{len(files)} files clean",
+            failed="{n} possible secret{s}",
+        )

@@ -1,0 +1,89 @@
+"""`qdev check [STEP...]`: run the repo's checks in parallel, cached, and report them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    JUNIT = "junit"
+    GITHUB = "github"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check")
+    def check(
+        steps: Annotated[
+            list[str] | None,
+            typer.Argument(help="Steps to run (default: check.steps from the config)."),
+        ] = None,
+        list_steps: Annotated[
+            bool, typer.Option("--list", help="List the steps and exit.")
+        ] = False,
+        jobs: Annotated[
+            int | None,
+            typer.Option("--jobs", "-j", min=1, help="Steps run at once (default: CPU count)."),
+        ] = None,
+        fail_fast: Annotated[
+            bool, typer.Option("--fail-fast", help="Stop at the first failed step.")
+        ] = False,
+        fix: Annotated[
+            bool, typer.Option("--fix", help="Let format and lint rewrite files.")
+        ] = False,
+        no_cache: Annotated[
+            bool, typer.Option("--no-cache", help="Run every step; ignore cached results.")
+        ] = False,
+        changed: Annotated[
+            bool,
+            typer.Option("--changed", help="Format and lint only files changed against the base."),
+        ] = False,
+        base: Annotated[
+            str | None,
+            typer.Option("--base", help="Base ref for --changed (default: merge-base with main)."),
+        ] = None,
+        fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output", "-o", help="Write the report here; a text summary goes to stdout."
+            ),
+        ] = None,
+        matrix: Annotated[
+            bool,
+            typer.Option(
+                "--matrix", help="Run the steps under every project.python version, through nox."
+            ),
+        ] = False,
+    ) -> None:
+        """Format, lint, typecheck, test + coverage, audit, secrets, lock, custom steps.
+
+        Steps run in parallel with tools from the repo's locked .venv; unchanged steps are
+        answered from the cache. Exit 0 when no step failed (a step that could not run, such
+        as an offline audit, is shown as NOT RUN), 1 when a step failed, 3 when the
+        environment is missing or stale (run `qdev env`), 130 on Ctrl-C.
+        """
+        from qdev.check import cli_support
+
+        if list_steps:
+            cli_support.print_list()
+            return
+        if matrix:
+            raise typer.Exit(cli_support.run_matrix(steps or []))
+        code = cli_support.run(
+            steps or [],
+            jobs=jobs,
+            fail_fast=fail_fast,
+            fix=fix,
+            use_cache=not no_cache,
+            changed=changed,
+            base=base,
+            fmt=fmt.value,
+            output=output,
+        )
+        raise typer.Exit(code)
