@@ -12,7 +12,9 @@ import importlib
 import io
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from typing import Annotated
@@ -23,7 +25,7 @@ from qdev import __version__, helpcache
 from qdev.output import SETTINGS
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
-COMMANDS: list[str] = ["config", "release"]
+COMMANDS: list[str] = ["config", "release", "init", "env", "check"]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"
 # Fault injection for tests of the "this is a bug" path through the real CLI.
@@ -97,12 +99,29 @@ def run(argv: Sequence[str]) -> int:
 
     args = list(argv)
     SETTINGS.reset()
-    with error_boundary(lambda: _asks_verbose(args)) as code:
+    with _sigterm_interrupts(), error_boundary(lambda: _asks_verbose(args)) as code:
         if helpcache.is_help_request(args):
             code[0] = _render_help(args)
         else:
             code[0] = _invoke(build_app(), args)
     return code[0]
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI runner cancelling, `kill`) unwinds like Ctrl-C, so children get ended too."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _invoke(app: typer.Typer, args: list[str]) -> int:

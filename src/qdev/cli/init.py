@@ -1,0 +1,147 @@
+"""`qdev init`: a new repo from the team profile, or an existing one adopted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from qdev.project.init import InitResult
+
+ACTION_STYLE = {
+    "create": "green",
+    "merge": "cyan",
+    "replace": "yellow",
+    "update": "cyan",
+    "keep": "yellow",
+    "unchanged": "dim",
+}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init(
+        path: Annotated[
+            Path, typer.Argument(help="Folder of the repo: new, empty or existing.")
+        ] = Path(),
+        kind: Annotated[
+            str | None, typer.Option("--kind", "-k", help="library, research or service.")
+        ] = None,
+        name: Annotated[
+            str | None, typer.Option("--name", help="Distribution name; default the folder's name.")
+        ] = None,
+        python: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--python",
+                help="Supported Python version (repeat, or 3.11,3.12); oldest is the default.",
+            ),
+        ] = None,
+        ci: Annotated[
+            str | None, typer.Option("--ci", help="CI provider: github or gitlab.")
+        ] = None,
+        profile: Annotated[
+            Path | None,
+            typer.Option("--profile", help="A team profile folder instead of the built-in one."),
+        ] = None,
+        no_env: Annotated[
+            bool, typer.Option("--no-env", help="Don't create the environment.")
+        ] = False,
+        no_git: Annotated[bool, typer.Option("--no-git", help="Don't touch git.")] = False,
+        commit: Annotated[bool, typer.Option("--commit", help="Make an initial commit.")] = False,
+        dry_run: Annotated[
+            bool,
+            typer.Option(
+                "--dry-run", help="List every file it would write, with diffs; write nothing."
+            ),
+        ] = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force", help="Replace files that differ from the profile (keeps backups)."
+            ),
+        ] = False,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="Never prompt; use defaults.")
+        ] = False,
+    ) -> None:
+        """Create a repo of a kind from the team profile, or adopt an existing one.
+
+        Existing files are never lost: pyproject.toml and qdev.toml are merged (comments kept),
+        other differing files are reported and left alone unless --force. Running it twice
+        changes nothing.
+        """
+        import sys
+
+        from qdev.errors import UsageError
+        from qdev.project.init import InitOptions, init_project
+
+        if commit and no_git:
+            raise UsageError("--commit needs git", fix="drop --no-git or --commit")
+        versions = [v.strip() for item in python or [] for v in item.split(",") if v.strip()]
+        options = InitOptions(
+            path,
+            kind,
+            name,
+            versions or None,
+            ci,
+            profile,
+            env=not no_env,
+            git=not no_git,
+            commit=commit,
+            dry_run=dry_run,
+            force=force,
+        )
+        interactive = not yes and sys.stdin.isatty() and sys.stdout.isatty()
+        result = init_project(options, _ask if interactive else None)
+        _render(result, dry_run=dry_run)
+
+
+def _ask(question: str, default: str, choices: Sequence[str] | None) -> str:
+    while True:
+        answer = str(
+            typer.prompt(question + (f" ({'/'.join(choices)})" if choices else ""), default=default)
+        )
+        if choices is None or answer in choices:
+            return answer
+        typer.echo(f"choose one of: {', '.join(choices)}")
+
+
+def _render(result: InitResult, *, dry_run: bool) -> None:
+    from rich.markup import escape
+    from rich.syntax import Syntax
+
+    from qdev.output import console
+
+    out = console()
+    settings = result.settings
+    verb = "would write" if dry_run else "wrote"
+    out.print(
+        f"{escape(settings.name)}: {settings.kind} repo in {escape(str(settings.root))}, "
+        f"profile {escape(settings.profile.label)}"
+    )
+    for item in result.plan.files:
+        style = ACTION_STYLE[item.action.value]
+        detail = f"  [dim]{escape(item.detail)}[/dim]" if item.detail else ""
+        out.print(f"  [{style}]{item.action.value:>9}[/{style}]  {escape(item.path)}{detail}")
+        if (dry_run and item.action.value != "unchanged") or item.action.value == "keep":
+            diff = item.diff()
+            if diff:
+                out.print(
+                    Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
+                )
+    for note in result.notes:
+        out.print(escape(note))
+    written = len(result.plan.writes)
+    kept = len(result.plan.kept)
+    summary = f"{verb} {written} file{'s' * (written != 1)}"
+    if kept:
+        differ = "differs" if kept == 1 else "differ"
+        summary += f"; kept {kept} of yours that {differ} from the profile (--force replaces)"
+    if result.commit:
+        summary += f"; committed {result.commit[:12]}"
+    out.print(summary + ("; nothing written (--dry-run)" if dry_run else ""))
