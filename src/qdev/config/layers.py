@@ -7,6 +7,7 @@ merged deeply (tables merge, lists and scalars replace) and validated together b
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -27,7 +28,7 @@ MAX_FILE_BYTES = 1024 * 1024
 ENV_PREFIX = "QDEV_"
 ENV_SEPARATOR = "__"
 _TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def display_path(path: Path) -> str:
@@ -38,6 +39,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, except that TOML also escapes DEL."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def dotted(path: KeyPath) -> str:
     """("check", "custom", "a.b", "run", 0) -> check.custom."a.b".run[0]"""
     text = ""
@@ -45,7 +51,7 @@ def dotted(path: KeyPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = part if _BARE_KEY.match(part) else '"' + part.replace('"', '\\"') + '"'
+            name = part if _BARE_KEY.fullmatch(part) else toml_string(part)
             text += f".{name}" if text else name
     return text
 
@@ -184,15 +190,6 @@ def _read_bytes(path: Path, name: str) -> bytes:
         )
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError([f"{name}: cannot read: not a regular file"])
-    too_big = ConfigError(
-        [
-            f"{name}: the file is {info.st_size / 1e6:.1f} MB; configuration files over "
-            f"{MAX_FILE_BYTES // 1024} KB are refused"
-        ],
-        fix="check that this is the right file; a qdev configuration is a few KB",
-    )
-    if info.st_size > MAX_FILE_BYTES:
-        raise too_big
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -202,8 +199,15 @@ def _read_bytes(path: Path, name: str) -> bytes:
         ) from None
     except OSError as exc:
         raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise too_big
+    if len(raw) > MAX_FILE_BYTES:  # read no further than the limit, whatever stat says
+        size = max(info.st_size, len(raw))
+        raise ConfigError(
+            [
+                f"{name}: the file is {size / 1e6:.1f} MB; configuration files over "
+                f"{MAX_FILE_BYTES // 1024} KB are refused"
+            ],
+            fix="check that this is the right file; a qdev configuration is a few KB",
+        )
     return raw
 
 
@@ -284,7 +288,10 @@ def _assemble(
             if not isinstance(node, dict):
                 break
         if not isinstance(node, dict) or isinstance(node.get(str(path[-1])), dict):
-            problems.append(f"{label} {name}: sets {dotted(path)} and also a key inside it")
+            problems.append(
+                f"{label} {name}: clashes with another one that sets a key above or inside "
+                f"{dotted(path)}"
+            )
             continue
         node[str(path[-1])] = value
         layer.variables[path] = name
