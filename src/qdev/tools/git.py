@@ -134,7 +134,9 @@ def ls_tracked(root: Path) -> list[str]:
 
     result = process.run(["git", "ls-files", "-z", "--cached"], cwd=root)
     if not result.ok:
-        raise GitError(f"git ls-files failed: {result.stderr.strip()}", fix="run qdev inside a git repository")
+        raise GitError(
+            f"git ls-files failed: {result.stderr.strip()}", fix="run qdev inside a git repository"
+        )
     return [name for name in result.stdout.split("\0") if name]
 
 
@@ -150,7 +152,9 @@ def default_branch(repo: git.Repo) -> str:
     for name in ("main", "master"):
         if name in names:
             return name
-    raise GitError("no default branch found (no origin/HEAD, main or master)", fix="pass --base REF")
+    raise GitError(
+        "no default branch found (no origin/HEAD, main or master)", fix="pass --base REF"
+    )
 
 
 def merge_base(repo: git.Repo, ref: str, other: str = "HEAD") -> str:
