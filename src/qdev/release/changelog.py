@@ -31,7 +31,7 @@ GROUPS: dict[str, str] = {
 SKIPPED_SCOPES = frozenset({"release"})
 
 _SECTION = re.compile(r"^## ", re.MULTILINE)
-_UNRELEASED = re.compile(r"^## \[?unreleased\]?", re.IGNORECASE)
+_UNRELEASED = re.compile(r"^## \[?unreleased\]?", re.IGNORECASE | re.MULTILINE)
 
 
 def web_url(remote: str | None) -> str | None:

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     import git
 
 
+def no_release_in_progress(repo: git.Repo) -> None:
+    from qdev.release.journal import load
+
+    journal = load(gitops.git_dir(repo))
+    if journal is not None:
+        done = ", ".join(journal.done) or "nothing yet"
+        raise GuardRefused(
+            f"release {journal.version} is half-done (done: {done})",
+            fix="finish it with `qdev release --continue` or undo it with `qdev release --abort`",
+        )
+
+
 def clean_tree(repo: git.Repo) -> None:
     status = gitops.run(repo, "status", "--porcelain", "--untracked-files=normal")
     if status.strip():

@@ -164,6 +164,7 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     repo = gitops.open_repo(root)
     root = Path(repo.working_tree_dir or root)
     today = request.today or date.today()
+    guards.no_release_in_progress(repo)
     guards.clean_tree(repo)
     guards.on_branch(repo, settings.branch)
     saved_head = gitops.head_commit(repo)

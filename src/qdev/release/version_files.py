@@ -13,6 +13,7 @@ from pathlib import Path
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import String, StringType
 
 from qdev.errors import ConfigError, UsageError
 
@@ -61,7 +62,13 @@ def set_pyproject_version(text: str, new: str) -> str:
     doc = tomlkit.parse(text)
     project = doc["project"]
     assert isinstance(project, dict)
-    project["version"] = new
+    old = project.get("version")
+    literal = isinstance(old, String) and old.type in (StringType.SLL, StringType.MLL)
+    replacement = tomlkit.string(new, literal=literal)
+    if isinstance(old, String):
+        replacement.trivia.comment_ws = old.trivia.comment_ws
+        replacement.trivia.comment = old.trivia.comment
+    project["version"] = replacement
     return tomlkit.dumps(doc)
 
 
