@@ -39,9 +39,12 @@ def _version_callback(value: bool) -> None:
 
 
 def _global_options(
+    # Only bool options here: typer coerces any other value through pydantic, which would
+    # make every `qdev CMD --help` import it.
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
-    ] = 0,
+        bool,
+        typer.Option("--verbose", "-v", help="More detail, and the traceback of a bug in qdev."),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only errors and results, no status lines.")
     ] = False,
@@ -57,7 +60,7 @@ def _global_options(
     ] = False,
 ) -> None:
     """qdev: one standard for the team's Python repos, verified the same way everywhere."""
-    SETTINGS.verbose = verbose
+    SETTINGS.verbose = int(verbose)
     SETTINGS.quiet = quiet
     if no_color:
         SETTINGS.color = False
@@ -188,13 +191,42 @@ def _render_help(args: list[str]) -> int:
     color, columns = helpcache.wants_color(args), helpcache.width()
     buffer = _HelpBuffer(helpcache.encoding())
     with _help_style(color, columns), redirect_stdout(buffer):
-        exit_code = _invoke(build_app(), args)
+        exit_code = _show_help(build_app(), args)
     text = buffer.getvalue()
     if exit_code == 0 and "Usage:" in text:
         helpcache.store(args, color, columns, text)
     sys.stdout.write(text)
     sys.stdout.flush()
     return exit_code
+
+
+def _show_help(app: typer.Typer, args: list[str]) -> int:
+    """Print the help of the command that `args` names, as its --help option would.
+
+    When every word names a subcommand, the help is drawn straight from the command tree:
+    parsing the arguments would make typer coerce option values through pydantic. Otherwise
+    (a word is a positional value) the arguments are parsed as usual.
+    """
+    words = list(args[:-1])
+    while words and words[0] in helpcache.GLOBAL_FLAGS:
+        words.pop(0)
+    command = typer.main.get_command(app)
+    ctx = command.context_class(command, info_name="qdev", **command.context_settings)
+    for word in words:
+        get_command = getattr(command, "get_command", None)
+        sub = get_command(ctx, word) if get_command is not None else None
+        if sub is None:
+            return _invoke(app, args)
+        ctx = sub.context_class(sub, info_name=word, parent=ctx, **sub.context_settings)
+        command = sub
+    help_option = command.get_help_option(ctx)
+    if help_option is None or help_option.callback is None:  # pragma: no cover - typer adds it
+        return _invoke(app, args)
+    try:
+        help_option.callback(ctx, help_option, True)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0  # pragma: no cover - the help callback always exits
 
 
 @contextmanager

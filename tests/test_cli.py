@@ -1,0 +1,505 @@
+"""The CLI shell: version, help and its cache, global options, colour, usage errors, signals."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import typer
+
+from qdev import __version__, helpcache, output
+from qdev.__main__ import main
+from qdev.cli import app as cli_app
+
+PY = sys.executable
+SRC = Path(__file__).resolve().parents[1] / "src"
+ANSI = "\x1b["
+HEAVY = {"pydantic", "git", "typer", "rich", "click"}
+
+# Runs qdev's entry point, then lists the top-level packages that got imported, on stderr.
+PROBE = (
+    "import sys; from qdev.__main__ import main; code = main(sys.argv[1:]);"
+    " print('MODULES', *sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr);"
+    " sys.exit(code)"
+)
+
+
+def qdev(
+    *args: str, pythonpath: Path | None = None, env: dict[str, str] | None = None, **more: str
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {}), **more}
+    if pythonpath is not None:
+        full_env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [PY, "-c", PROBE, *args], capture_output=True, text=True, env=full_env, check=False
+    )
+
+
+def imported(done: subprocess.CompletedProcess[str]) -> set[str]:
+    line = done.stderr.splitlines()[-1]
+    assert line.startswith("MODULES ")
+    return set(line.split()[1:])
+
+
+def help_entries() -> list[Path]:
+    return sorted(Path(helpcache.cache_dir()).glob("*.txt"))
+
+
+# --- version and start-up ------------------------------------------------------------------
+
+
+def test_version_is_answered_without_any_heavy_import() -> None:
+    for flag in ("--version", "-V"):
+        done = qdev(flag)
+        assert done.returncode == 0
+        assert done.stdout == f"qdev {__version__}\n"
+        assert not imported(done) & HEAVY
+
+
+def test_help_never_imports_pydantic_or_gitpython_and_cached_help_not_even_typer() -> None:
+    first = qdev("--help")
+    assert first.returncode == 0
+    assert "Usage: qdev" in first.stdout
+    assert "typer" in imported(first)  # rendered by typer the first time...
+    assert "rich" in imported(first)
+    assert not imported(first) & {"pydantic", "git"}
+    second = qdev("--help")
+    assert second.stdout == first.stdout
+    assert not imported(second) & HEAVY  # ...and from the cache afterwards
+    sub_first, sub_second = qdev("config", "--help"), qdev("config", "-h")
+    assert "Usage: qdev config" in sub_first.stdout
+    assert not imported(sub_first) & {"pydantic", "git"}
+    assert qdev("config", "--help").stdout == sub_first.stdout
+    assert not imported(qdev("config", "--help")) & HEAVY
+    assert sub_second.stdout == sub_first.stdout
+
+
+def test_python_dash_m_qdev_works() -> None:
+    done = subprocess.run(
+        [PY, "-m", "qdev", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == f"qdev {__version__}\n"
+
+
+def test_version_through_typer_with_other_options() -> None:
+    done = qdev("-v", "--version")
+    assert (done.returncode, done.stdout) == (0, f"qdev {__version__}\n")
+
+
+# --- the help cache -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "cacheable"),
+    [
+        (["--help"], True),
+        (["-h"], True),
+        (["config", "show", "--help"], True),
+        (["--no-color", "-q", "config", "--help"], True),
+        (["init", "my_repo-2", "--help"], True),
+        ([], False),
+        (["config"], False),
+        (["--help", "config"], False),
+        (["config", "--json", "--help"], False),
+        (["init", "./path", "--help"], False),
+        (["init", "a=b", "--help"], False),
+        (["-x", "--help"], False),
+        (["déjà", "--help"], False),
+    ],
+)
+def test_which_requests_the_cache_may_answer(argv: list[str], cacheable: bool) -> None:
+    assert helpcache.is_help_request(argv) is cacheable
+
+
+def copy_of_qdev(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    shutil.copytree(SRC / "qdev", root / "qdev", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def test_a_new_command_shows_up_in_cached_help_at_once(tmp_path: Path) -> None:
+    src = copy_of_qdev(tmp_path)
+    before = qdev("--help", pythonpath=src)
+    assert "hello" not in before.stdout
+    assert qdev("--help", pythonpath=src).stdout == before.stdout  # cached now
+    (src / "qdev" / "cli" / "hello.py").write_text(
+        textwrap.dedent(
+            '''
+            from __future__ import annotations
+
+            import typer
+
+
+            def register(app: typer.Typer) -> None:
+                @app.command("hello")
+                def hello() -> None:
+                    """Say hello to the team."""
+            '''
+        )
+    )
+    app_py = src / "qdev" / "cli" / "app.py"
+    app_py.write_text(
+        app_py.read_text().replace("COMMANDS: list[str] = [", 'COMMANDS: list[str] = ["hello", ')
+    )
+    after = qdev("--help", pythonpath=src)
+    assert "Say hello to the team." in after.stdout
+    assert not imported(after) & {"pydantic", "git"}
+    assert qdev("--help", pythonpath=src).stdout == after.stdout
+    assert not imported(qdev("--help", pythonpath=src)) & HEAVY
+
+
+def test_an_edited_docstring_shows_up_in_cached_help(tmp_path: Path) -> None:
+    src = copy_of_qdev(tmp_path)
+    qdev("--help", pythonpath=src)
+    app_py = src / "qdev" / "cli" / "app.py"
+    app_py.write_text(app_py.read_text().replace("verified the same way everywhere", "NEW WORDING"))
+    assert "NEW WORDING" in qdev("--help", pythonpath=src).stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "colored"),
+    [
+        ({}, (), False),
+        ({"FORCE_COLOR": "1"}, (), True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, (), False),
+        ({"FORCE_COLOR": "1"}, ("--no-color",), False),
+    ],
+)
+def test_help_is_coloured_only_when_asked_for(
+    env: dict[str, str], args: tuple[str, ...], colored: bool
+) -> None:
+    for _ in range(2):  # rendered, then from the cache
+        done = qdev(*args, "--help", env=env)
+        assert done.returncode == 0
+        assert (ANSI in done.stdout) is colored
+        assert "Usage:" in done.stdout
+
+
+def test_help_fits_the_width_it_is_given() -> None:
+    narrow = qdev("--help", COLUMNS="60").stdout
+    wide = qdev("--help", COLUMNS="120").stdout
+    assert max(len(line) for line in narrow.splitlines()) == 60
+    assert max(len(line) for line in wide.splitlines()) == 120
+    assert qdev("--help", COLUMNS="60").stdout == narrow
+
+
+def command_paths() -> list[list[str]]:
+    """Every command path of the real app: [], ["config"], ["config", "show"], ..."""
+    app = typer.main.get_command(cli_app.build_app())
+    paths: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        paths.append(path)
+        names = getattr(command, "commands", {})
+        for name, sub in sorted(names.items()):
+            walk(sub, [*path, name])
+
+    walk(app, [])
+    return paths
+
+
+def test_help_drawn_from_the_command_tree_equals_help_from_parsing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paths = command_paths()
+    assert ["config"] in paths
+    for path in paths:
+        assert cli_app._show_help(cli_app.build_app(), [*path, "--help"]) == 0
+        drawn = capsys.readouterr().out
+        assert cli_app._invoke(cli_app.build_app(), [*path, "--help"]) == 0
+        assert capsys.readouterr().out == drawn
+        assert f"Usage: {' '.join(['qdev', *path])}" in drawn
+
+
+def test_help_with_a_positional_value_is_parsed_as_usual(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # click shows the help before it looks at the other arguments
+    assert cli_app._show_help(cli_app.build_app(), ["config", "schema", "extra", "--help"]) == 0
+    assert "Usage: qdev config schema" in capsys.readouterr().out
+
+
+def test_a_failed_help_request_is_not_cached() -> None:
+    done = qdev("nosuchcommand", "--help")
+    assert done.returncode == 2
+    assert "No such command 'nosuchcommand'" in done.stderr
+    assert help_entries() == []
+
+
+def test_a_stored_text_with_another_key_is_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    rendered = capsys.readouterr().out
+    (entry,) = help_entries()
+    entry.write_text("some other key\nstale text")
+    assert helpcache.lookup(["--help"]) is None
+    assert main(["--help"]) == 0
+    assert capsys.readouterr().out == rendered
+
+
+def test_help_is_printed_even_when_the_cache_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert main(["--help"]) == 0
+    assert "Usage: qdev" in capsys.readouterr().out
+    assert helpcache.store(["--help"], False, 80, "text") is None
+
+
+def test_the_cache_starts_afresh_past_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helpcache, "MAX_ENTRIES", 2)
+    for columns in (50, 60, 70):
+        helpcache.store(["--help"], False, columns, "Usage: x")
+    assert len(help_entries()) == 1
+
+
+def test_width_comes_from_the_environment_or_defaults_to_80(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("TERMINAL_WIDTH", raising=False)
+    assert helpcache.width() == 80
+    monkeypatch.setenv("COLUMNS", "93")
+    assert helpcache.width() == 93
+    monkeypatch.setenv("TERMINAL_WIDTH", "71")
+    assert helpcache.width() == 71
+
+
+# --- usage errors, completion, signals ------------------------------------------------------
+
+
+def test_a_usage_error_exits_2_with_clicks_message() -> None:
+    done = qdev("nosuchcommand")
+    assert done.returncode == 2
+    assert "Error: No such command 'nosuchcommand'." in done.stderr
+    assert "Traceback" not in done.stderr
+    bad_option = qdev("--bogus")
+    assert bad_option.returncode == 2
+    assert "No such option: --bogus" in bad_option.stderr
+
+
+def test_no_arguments_shows_the_help_as_a_usage_error() -> None:
+    done = qdev()
+    assert done.returncode == 2
+    assert "Usage: qdev" in done.stdout
+
+
+def test_shell_completion_completes_command_names() -> None:
+    bash = qdev(_QDEV_COMPLETE="complete_bash", COMP_WORDS="qdev con", COMP_CWORD="1")
+    assert bash.returncode == 0
+    assert bash.stdout.split() == ["config"]
+    script = qdev("--show-completion", "bash")
+    assert script.returncode == 0
+    assert "_qdev_completion" in script.stdout
+
+
+NAPPER = textwrap.dedent(
+    """
+    import sys, time
+    import qdev.cli.app as cli_app
+    build = cli_app.build_app
+
+    def with_nap():
+        app = build()
+
+        @app.command("nap")
+        def nap() -> None:
+            print("napping", flush=True)
+            time.sleep(60)
+
+        return app
+
+    cli_app.build_app = with_nap
+    from qdev.__main__ import main
+    sys.exit(main(["nap"]))
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_exits_130_without_a_traceback(sig: signal.Signals) -> None:
+    proc = subprocess.Popen(
+        [PY, "-c", NAPPER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "napping\n"
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert stderr == "qdev: interrupted\n"
+
+
+# --- global options and outcomes, in-process ------------------------------------------------
+
+
+@pytest.fixture
+def with_command(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Adds a `probe` command running the given function to the app qdev builds."""
+    holder: list[Callable[[], None]] = []
+    build = cli_app.build_app
+
+    def build_with_probe() -> typer.Typer:
+        app = build()
+
+        @app.command("probe")
+        def probe() -> None:
+            holder[0]()
+
+        return app
+
+    monkeypatch.setattr(cli_app, "build_app", build_with_probe)
+    yield holder.append
+    output.SETTINGS.reset()
+
+
+def test_global_options_reach_the_output_settings(
+    with_command: Callable[[Callable[[], None]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[tuple[int, bool, bool | None]] = []
+    with_command(
+        lambda: seen.append((output.SETTINGS.verbose, output.SETTINGS.quiet, output.SETTINGS.color))
+    )
+    assert cli_app.run(["-v", "-q", "--no-color", "probe"]) == 0
+    assert cli_app.run(["probe"]) == 0
+    assert cli_app.run(["-vv", "probe"]) == 0
+    assert [list(item) for item in seen] == [[1, True, False], [0, False, None], [1, False, None]]
+
+
+def test_quiet_hides_status_lines_but_never_results(
+    with_command: Callable[[Callable[[], None]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def report() -> None:
+        output.info("working")
+        output.detail("details")
+        output.warn("careful")
+        output.console().print("the result")
+
+    with_command(report)
+    assert cli_app.run(["-q", "probe"]) == 0
+    quiet = capsys.readouterr()
+    assert (quiet.out, quiet.err) == ("the result\n", "warning: careful\n")
+    assert cli_app.run(["-v", "probe"]) == 0
+    verbose = capsys.readouterr()
+    assert verbose.err == "working\ndetails\nwarning: careful\n"
+    assert cli_app.run(["probe"]) == 0
+    assert capsys.readouterr().err == "working\nwarning: careful\n"
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (typer.Exit(3), 3, ""),
+        (typer.Abort(), 4, "qdev: error: aborted"),
+        (EOFError(), 2, "qdev: error: input ended"),
+        (KeyboardInterrupt(), 130, "qdev: interrupted"),
+        (BrokenPipeError(), 141, ""),
+    ],
+)
+def test_outcomes_of_a_command_map_to_exit_codes(
+    with_command: Callable[[Callable[[], None]], None],
+    capsys: pytest.CaptureFixture[str],
+    raised: BaseException,
+    code: int,
+    message: str,
+) -> None:
+    def fail() -> None:
+        raise raised
+
+    with_command(fail)
+    assert cli_app.run(["probe"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_at_a_prompt_is_an_interrupt(
+    with_command: Callable[[Callable[[], None]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def prompt() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise typer.Abort() from None
+
+    with_command(prompt)
+    assert cli_app.run(["probe"]) == 130
+
+
+def test_a_command_module_that_fails_to_import_is_a_bug_shown_with_verbose(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli_app, "COMMANDS", [*cli_app.COMMANDS, "no_such_module_xyz"])
+    assert cli_app.run(["-v", "config", "schema"]) == 70
+    err = capsys.readouterr().err
+    assert "No module named 'qdev.cli.no_such_module_xyz'" in err
+    assert "Traceback (most recent call last)" in err
+
+
+# --- colour decisions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "flag", "tty", "expected"),
+    [
+        ({}, None, False, False),
+        ({}, None, True, True),
+        ({"NO_COLOR": "1"}, None, True, False),
+        ({"FORCE_COLOR": "1"}, None, False, True),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, None, False, False),
+        ({"FORCE_COLOR": "1"}, False, True, False),
+    ],
+)
+def test_colour_precedence(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    flag: bool | None,
+    tty: bool,
+    expected: bool,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    output.SETTINGS.color = flag
+    try:
+        assert output.color_enabled(tty) is expected
+    finally:
+        output.SETTINGS.reset()
+
+
+def test_consoles_emit_ansi_only_when_colour_is_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output.console().print("[bold red]plain[/bold red]")
+    assert capsys.readouterr().out == "plain\n"
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    output.console().print("[bold red]coloured[/bold red]")
+    assert ANSI in capsys.readouterr().out
+
+
+def test_settings_reset() -> None:
+    settings = output.OutputSettings()
+    settings.verbose, settings.quiet, settings.color = 3, True, True
+    settings.reset()
+    assert settings_state(settings) == (0, False, None)
+
+
+def settings_state(settings: output.OutputSettings) -> tuple[int, bool, bool | None]:
+    return settings.verbose, settings.quiet, settings.color
+
+
+def test_the_version_in_the_package_matches_the_distribution() -> None:
+    from importlib.metadata import version
+
+    assert version("qdev") == __version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", __version__)
