@@ -240,6 +240,11 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             continue
     proc.wait()
+    # communicate() was cut short, so nothing else will close the pipes.
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

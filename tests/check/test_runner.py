@@ -1,0 +1,174 @@
+"""The runner on custom steps (plain Python commands): parallelism, dependencies, --fail-fast,
+timeouts, the cache and findings, without a synced environment."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from check_helpers import git
+
+from qdev.check.api import CheckOptions, run_check
+from qdev.check.model import CheckRun, Status
+from qdev.config.models import CheckConfig, CustomStep, QdevConfig
+
+
+def _python(code: str, **extra: Any) -> CustomStep:
+    return CustomStep(run=[sys.executable, "-c", code], **extra)
+
+
+def _config(**steps: CustomStep) -> QdevConfig:
+    return QdevConfig(check=CheckConfig(steps=list(steps), custom=steps))
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "prices.csv").write_text("1,2,3\n")
+    (repo / "README.md").write_text("# repo\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "--all")
+    return repo
+
+
+def _run(root: Path, config: QdevConfig, **options: Any) -> CheckRun:
+    # Custom steps need no tools from the environment; any folder stands in for .venv.
+    return run_check(root, config, CheckOptions(venv=root / ".venv", **options))
+
+
+def _by_id(run: CheckRun) -> dict[str, Any]:
+    return {result.id: result for result in run.results}
+
+
+def test_independent_steps_run_at_the_same_time(root: Path) -> None:
+    config = _config(
+        a=_python("import time; time.sleep(0.6)"), b=_python("import time; time.sleep(0.6)")
+    )
+
+    started = time.monotonic()
+    run = _run(root, config, jobs=2, use_cache=False)
+    parallel = time.monotonic() - started
+    started = time.monotonic()
+    _run(root, config, jobs=1, use_cache=False)
+    serial = time.monotonic() - started
+
+    assert run.ok
+    assert parallel < 1.1 <= serial
+
+
+def test_a_step_waits_for_its_dependency_and_is_skipped_when_it_fails(root: Path) -> None:
+    config = _config(
+        build=_python("raise SystemExit(2)"),
+        docs=_python("print('docs')", depends_on=["build"]),
+    )
+
+    run = _run(root, config)
+
+    results = _by_id(run)
+    assert results["build"].status is Status.FAILED
+    assert results["docs"].status is Status.SKIPPED
+    assert "needs build" in results["docs"].summary
+    assert run.exit_code == 1
+
+
+def test_naming_a_step_brings_its_dependencies_along(root: Path) -> None:
+    config = _config(
+        build=_python("open('built', 'w').write('ok')"),
+        docs=_python("assert open('built').read() == 'ok'", depends_on=["build"]),
+    )
+    config.check.steps = ["build"]
+
+    run = _run(root, config, steps=["docs"])
+
+    assert [result.id for result in run.results] == ["docs", "build"]
+    assert run.ok
+
+
+def test_fail_fast_stops_the_running_steps(root: Path) -> None:
+    config = _config(
+        broken=_python("raise SystemExit(1)"), slow=_python("import time; time.sleep(30)")
+    )
+
+    started = time.monotonic()
+    run = _run(root, config, jobs=2, fail_fast=True, use_cache=False)
+
+    assert time.monotonic() - started < 5
+    results = _by_id(run)
+    assert results["broken"].status is Status.FAILED
+    assert results["slow"].status is Status.SKIPPED
+    assert "--fail-fast" in results["slow"].summary
+
+
+def test_a_step_past_its_timeout_fails(root: Path) -> None:
+    config = _config(hang=_python("import time; time.sleep(30)", timeout=0.5))
+
+    run = _run(root, config)
+
+    assert _by_id(run)["hang"].status is Status.FAILED
+    assert "timed out after 0.5 s" in _by_id(run)["hang"].summary
+
+
+def test_custom_step_output_with_file_and_line_becomes_findings(root: Path) -> None:
+    code = "print('data/prices.csv:1: row has 3 columns, want 4'); raise SystemExit(1)"
+    config = _config(columns=_python(code, cwd="data", env={"LC_ALL": "C"}))
+
+    finding = _by_id(_run(root, config))["columns"].findings[0]
+
+    assert (finding.path, finding.line, finding.message) == (
+        "data/prices.csv",
+        1,
+        "row has 3 columns, want 4",
+    )
+
+
+def test_custom_step_runs_in_its_folder_with_its_environment(root: Path) -> None:
+    code = "import os, pathlib; assert pathlib.Path.cwd().name == 'data'; assert os.environ['MODE'] == 'x'"
+    config = _config(where=_python(code, cwd="data", env={"MODE": "x"}))
+
+    assert _run(root, config).ok
+
+
+def test_cache_reruns_a_custom_step_only_when_its_inputs_change(root: Path) -> None:
+    config = _config(csv=_python("print('ok')", inputs=["data/**"]))
+
+    first = _by_id(_run(root, config))["csv"]
+    after_readme = _by_id(_run(root, config))["csv"]
+    (root / "README.md").write_text("# changed\n")
+    after_other = _by_id(_run(root, config))["csv"]
+    (root / "data" / "prices.csv").write_text("1,2,3,4\n")
+    after_input = _by_id(_run(root, config))["csv"]
+
+    assert [first.cached, after_readme.cached, after_other.cached, after_input.cached] == [
+        False, True, True, False,
+    ]  # fmt: skip
+
+
+def test_changing_a_custom_step_definition_reruns_it(root: Path) -> None:
+    _run(root, _config(csv=_python("print('ok')")))
+
+    rerun = _by_id(_run(root, _config(csv=_python("print('ok' )"))))["csv"]
+
+    assert not rerun.cached
+
+
+def test_failures_are_cached_too_and_shown_as_cached(root: Path) -> None:
+    config = _config(bad=_python("raise SystemExit(1)"))
+    _run(root, config)
+
+    again = _by_id(_run(root, config))["bad"]
+
+    assert again.status is Status.FAILED
+    assert again.cached
+
+
+def test_a_dependency_cycle_is_a_clear_error(root: Path) -> None:
+    from qdev.errors import QdevError
+
+    config = _config(a=_python("pass", depends_on=["b"]), b=_python("pass", depends_on=["a"]))
+
+    with pytest.raises(QdevError, match="cycle"):
+        _run(root, config)
