@@ -101,3 +101,26 @@ def test_text_it_cannot_follow_gives_what_was_found() -> None:
     found = locate_keys("a = 1\nb = [1, 2\n")
 
     assert found[("a",)] == (1, 1)
+
+
+def test_every_kind_of_key_and_string() -> None:
+    text = (
+        "'literal.key' = 'x'\n"
+        '"quoted \\" key" = """a\\"""b"""\n'
+        "dotted . key = '''it's'''''\n"
+        '[ "spaced" . table ]\n'
+        "date = 1979-05-27 07:32:00Z\n"
+    )
+    assert tomllib.loads(text)
+
+    found = locate_keys(text)
+
+    assert found[("literal.key",)] == (1, 1)
+    assert found[('quoted " key',)] == (2, 1)
+    assert found[("dotted", "key")] == (3, 1)
+    assert found[("spaced", "table", "date")] == (5, 1)
+
+
+def test_broken_text_stops_without_an_error() -> None:
+    for broken in ["a = '''x", 'a = """x', "[a", "a = {b = 1 c = 2}", "'a = 1", "= 1", "a = "]:
+        assert isinstance(locate_keys(broken), dict)

@@ -8,7 +8,6 @@ merged deeply (tables merge, lists and scalars replace) and validated together b
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 import tomllib
@@ -299,7 +298,3 @@ def _assemble(
         fix = None if kind == "override" else "unset or rename the variable"
         raise ConfigError(problems, fix=fix)
     return layer
-
-
-def environ_default() -> Mapping[str, str]:
-    return os.environ

@@ -49,7 +49,7 @@ def problems_of(exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
 
 
 def explain(error: dict[str, Any], model: type[BaseModel]) -> Problem:
-    loc: KeyPath = tuple(error["loc"])
+    loc = _without_union_tags(model, tuple(error["loc"]))
     kind = error["type"]
     if kind == "extra_forbidden":
         return Problem(loc, unknown_key(str(loc[-1]), field_names(model, loc[:-1])))
@@ -69,6 +69,16 @@ def explain(error: dict[str, Any], model: type[BaseModel]) -> Problem:
     return Problem(loc, f"{message[:1].lower()}{message[1:]}, got {got}")
 
 
+def _without_union_tags(model: type[BaseModel], loc: KeyPath) -> KeyPath:
+    """pydantic names the union member it tried, e.g. ("either", "int"): that is no key."""
+    kept: KeyPath = ()
+    for part in loc:
+        node = node_at(model, kept)
+        if node is None or typing.get_origin(node[0]) not in (typing.Union, types.UnionType):
+            kept = (*kept, part)
+    return kept
+
+
 def unknown_key(key: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
@@ -86,13 +96,7 @@ def render_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return "a table"
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except ValueError:
-            text = repr(value)
+    text = json.dumps(value, ensure_ascii=False, default=str)  # TOML data: no cycles
     return text if len(text) <= 60 else text[:57] + "..."
 
 
