@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +26,11 @@ def release_repo(tmp_path: Path) -> ReleaseRepo:
     return make_repo(tmp_path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def package_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackageIndex]:
-    from passlib.apache import HtpasswdFile
+    with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from passlib.apache import HtpasswdFile
 
     base = tmp_path_factory.mktemp("index")
     packages = base / "packages"

@@ -53,10 +53,12 @@ class ReleaseRepo:
     def remote_refs(self) -> str:
         return git(self.remote, "for-each-ref", "--format=%(objectname) %(refname)")
 
-    def set_config(self, text: str) -> None:
-        """Append to [tool.qdev.release] (or more) in pyproject.toml and commit it."""
+    def set_config(self, text: str = "", *, release: str = "") -> None:
+        """Add `release` lines to [tool.qdev.release] and `text` (more tables) at the end of
+        pyproject.toml, commit and push it."""
         path = self.root / "pyproject.toml"
-        path.write_text(path.read_text() + text)
+        header = "[tool.qdev.release]\n"
+        path.write_text(path.read_text().replace(header, header + release) + text)
         git(self.root, "commit", "-q", "-am", "chore: configure qdev")
         git(self.root, "push", "-q", "origin", "main")
 
