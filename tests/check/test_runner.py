@@ -126,7 +126,7 @@ def test_custom_step_output_with_file_and_line_becomes_findings(root: Path) -> N
 
 
 def test_custom_step_runs_in_its_folder_with_its_environment(root: Path) -> None:
-    code = "import os, pathlib; assert pathlib.Path.cwd().name == 'data'; assert os.environ['MODE'] == 'x'"
+    code = "import os, pathlib; assert pathlib.Path.cwd().name == 'data', os.environ['MODE'] == 'x'"
     config = _config(where=_python(code, cwd="data", env={"MODE": "x"}))
 
     assert _run(root, config).ok

@@ -1,0 +1,78 @@
+"""The result cache: whole entries or none, safe under concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from qdev.check.cache import KEEP_PER_STEP, ResultCache
+from qdev.check.model import Finding, Status, StepResult
+
+RESULT = StepResult(
+    "lint", Status.FAILED, "1 lint problem", 0.5, findings=(Finding("bad", "a.py", 1),)
+)
+
+
+def test_an_entry_comes_back_marked_cached(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    cache.put("lint", "k1", RESULT)
+
+    hit = cache.get("lint", "k1")
+
+    assert hit is not None
+    assert hit.cached
+    assert hit.findings == RESULT.findings
+    assert cache.get("lint", "k2") is None
+
+
+def test_the_cache_folder_ignores_itself_in_git(tmp_path: Path) -> None:
+    ResultCache(tmp_path).put("lint", "k1", RESULT)
+
+    assert (tmp_path / ".qdev" / "cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_truncated_or_foreign_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    cache.put("lint", "k1", RESULT)
+    path = next(cache.folder.glob("lint@*.json"))
+    path.write_text(path.read_text()[:40])
+
+    assert cache.get("lint", "k1") is None
+
+
+def test_a_step_that_did_not_run_is_never_cached(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    cache.put("audit", "k1", StepResult("audit", Status.NOT_RUN, "offline"))
+
+    assert cache.get("audit", "k1") is None
+
+
+def test_old_entries_are_pruned(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    for n in range(KEEP_PER_STEP + 3):
+        cache.put("lint", f"key{n}", RESULT)
+
+    assert len(list(cache.folder.glob("lint@*.json"))) == KEEP_PER_STEP
+
+
+def _writer(folder: str, worker: int) -> None:
+    cache = ResultCache(Path(folder))
+    for n in range(30):
+        cache.put("test", f"key{n % 5}", StepResult("test", Status.PASSED, f"w{worker} n{n}", 0.1))
+
+
+def test_concurrent_writers_leave_only_whole_entries(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(str(tmp_path), w)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+
+    cache = ResultCache(tmp_path)
+    assert all(worker.exitcode == 0 for worker in workers)
+    for n in range(5):
+        hit = cache.get("test", f"key{n}")
+        assert hit is not None
+        assert hit.status is Status.PASSED
+    assert not [p for p in cache.folder.iterdir() if p.name.endswith(".tmp")]
