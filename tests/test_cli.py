@@ -64,22 +64,42 @@ def test_version_is_answered_without_any_heavy_import() -> None:
         assert not imported(done) & HEAVY
 
 
-def test_help_never_imports_pydantic_or_gitpython_and_cached_help_not_even_typer() -> None:
-    first = qdev("--help")
+def test_help_never_imports_pydantic_or_gitpython_and_cached_help_not_even_typer(
+    tmp_path: Path,
+) -> None:
+    # A copy of the package, so that others editing this checkout cannot change the key.
+    src = copy_of_qdev(tmp_path)
+    first = qdev("--help", pythonpath=src)
     assert first.returncode == 0
     assert "Usage: qdev" in first.stdout
     assert "typer" in imported(first)  # rendered by typer the first time...
     assert "rich" in imported(first)
     assert not imported(first) & {"pydantic", "git"}
-    second = qdev("--help")
+    second = qdev("--help", pythonpath=src)
     assert second.stdout == first.stdout
     assert not imported(second) & HEAVY  # ...and from the cache afterwards
-    sub_first, sub_second = qdev("config", "--help"), qdev("config", "-h")
+    sub_first, sub_second = (
+        qdev("config", "--help", pythonpath=src),
+        qdev("config", "-h", pythonpath=src),
+    )
     assert "Usage: qdev config" in sub_first.stdout
     assert not imported(sub_first) & {"pydantic", "git"}
-    assert qdev("config", "--help").stdout == sub_first.stdout
-    assert not imported(qdev("config", "--help")) & HEAVY
+    assert qdev("config", "--help", pythonpath=src).stdout == sub_first.stdout
+    assert not imported(qdev("config", "--help", pythonpath=src)) & HEAVY
     assert sub_second.stdout == sub_first.stdout
+
+
+def test_no_command_help_imports_pydantic_or_gitpython() -> None:
+    paths = command_paths()
+    script = (
+        "import sys; from qdev.__main__ import main\n"
+        f"for path in {paths!r}:\n    assert main([*path, '--help']) == 0, path\n"
+        "print(*sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    done = subprocess.run([PY, "-c", script], capture_output=True, text=True, check=True)
+    modules = set(done.stdout.splitlines()[-1].split())
+    assert "typer" in modules
+    assert not modules & {"pydantic", "git"}
 
 
 def test_python_dash_m_qdev_works() -> None:
