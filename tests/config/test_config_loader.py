@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from qdev.config.layers import MAX_FILE_BYTES, Source, deep_merge, read_toml
+from qdev.config.layers import MAX_FILE_BYTES, Layer, Source, deep_merge, read_toml
 from qdev.config.loader import builtin_profiles_dir, load_config, validate_file
 from qdev.config.models import QdevConfig
 from qdev.errors import ConfigError, ExitCode
@@ -121,8 +124,8 @@ def test_user_file_problems_are_all_listed(repo: Path, user_file: Path) -> None:
         load_config(repo, environ={})
 
     assert len(caught.value.problems) == 2
-    assert 'config.toml:2:1: release: "release" is repo policy' in caught.value.problems[0]
-    assert "config.toml:1:1: verbose: expected true or false" in caught.value.problems[1]
+    assert 'config.toml:2:1: release: "release" is repo policy' in caught.value.problems[1]
+    assert "config.toml:1:1: verbose: expected true or false" in caught.value.problems[0]
     assert caught.value.fix is not None
     assert "color, jobs, verbose" in caught.value.fix
 
@@ -258,3 +261,37 @@ def test_sources_render_for_people_and_scripts(tmp_path: Path) -> None:
     assert str(no_line) == str(tmp_path / "qdev.toml")
     assert in_file.to_json()["line"] == 3
     assert Source("default").to_json()["text"] == "default"
+
+
+leaf = st.one_of(st.integers(), st.text(max_size=3), st.lists(st.integers(), max_size=2))
+trees = st.recursive(
+    st.dictionaries(st.sampled_from("abcd"), leaf, max_size=3),
+    lambda inner: st.dictionaries(st.sampled_from("abcd"), st.one_of(leaf, inner), max_size=3),
+    max_leaves=12,
+)
+
+
+def flatten(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    flat: dict[tuple[str, ...], Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):  # an empty table adds nothing and replaces nothing
+            flat |= flatten(value, (*prefix, key))
+        else:
+            flat[(*prefix, key)] = value
+    return flat
+
+
+@given(trees, trees)
+def test_deep_merge_property_higher_wins_and_nothing_else_is_lost(
+    low: dict[str, Any], high: dict[str, Any]
+) -> None:
+    merged = flatten(deep_merge(low, high))
+    high_flat = flatten(high)
+
+    for path, value in high_flat.items():
+        assert merged[path] == value
+    for path, value in flatten(low).items():
+        replaced_above = any(path[:cut] in high_flat for cut in range(1, len(path)))
+        shadowed = replaced_above or Layer("repo", high).holds(path)
+        if not shadowed:
+            assert merged[path] == value

@@ -34,7 +34,7 @@ def display_path(path: Path) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):  # outside the current folder, or that folder is gone
         return str(path)
 
 

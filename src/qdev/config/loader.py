@@ -211,14 +211,18 @@ def user_layer(path: Path) -> tuple[Layer | None, UserConfig]:
     from pydantic import ValidationError
 
     from qdev.config.models import QdevConfig, UserConfig
+    from qdev.config.problems import problems_of
 
     if not _present(path):
         return None, UserConfig()
     layer = file_layer("user", path)
     policy = _policy_keys(QdevConfig) - set(UserConfig.model_fields)
     problems = [
-        f'{layer.source((key,))}: {key}: "{key}" is repo policy, not a personal preference; '
-        "policy belongs in the repo's qdev.toml (or [tool.qdev] in pyproject.toml)"
+        (
+            layer.source((key,)).line or 0,
+            f'{layer.source((key,))}: {key}: "{key}" is repo policy, not a personal preference; '
+            "policy belongs in the repo's qdev.toml (or [tool.qdev] in pyproject.toml)",
+        )
         for key in layer.data
         if key in policy
     ]
@@ -227,10 +231,13 @@ def user_layer(path: Path) -> tuple[Layer | None, UserConfig]:
     try:
         user = UserConfig.model_validate(personal)
     except ValidationError as exc:
-        problems += _config_error(exc, [layer], UserConfig).problems
+        for problem in problems_of(exc, UserConfig):
+            where = layer.source(problem.loc)
+            problems.append((where.line or 0, f"{where}: {dotted(problem.loc)}: {problem.message}"))
     if problems:
         allowed = ", ".join(UserConfig.model_fields)
-        raise ConfigError(problems, fix=f"personal preferences are: {allowed}")
+        listed = [text for _, text in sorted(problems, key=lambda item: item[0])]
+        raise ConfigError(listed, fix=f"personal preferences are: {allowed}")
     positions = dict(layer.positions)
     if "jobs" in layer.data and ("jobs",) in positions:
         positions[("check",)] = positions[("check", "jobs")] = positions[("jobs",)]
