@@ -183,3 +183,13 @@ def test_show_json_through_a_real_process(rich_repo: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["project"]["name"] == "alpha-signals"
+
+
+def test_the_example_in_the_configuration_guide_is_valid(repo: Path, run_cli: RunCli) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    example = guide.split("```toml\n", 1)[1].split("```", 1)[0]
+    (repo / "qdev.toml").write_text(example)
+
+    result = run_cli("config", "validate")
+
+    assert result.code == 0, result.err
