@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,8 +81,16 @@ def test_dry_run_json_is_for_scripts(
     assert plan["files"] == ["pyproject.toml", "src/demo_pkg/__init__.py", "CHANGELOG.md"]
 
 
-@pytest.mark.parametrize("action", ["fail", "fail-after"])
-@pytest.mark.parametrize("step", PRE_PUSH_STEPS)
+# Every step, failing before and after its own work; after the push is past the point of no return.
+FAULTS = [
+    (step, action)
+    for step in PRE_PUSH_STEPS
+    for action in ("fail", "fail-after")
+    if (step, action) != ("push", "fail-after")
+]
+
+
+@pytest.mark.parametrize(("step", "action"), FAULTS)
 def test_a_failure_before_the_push_leaves_the_repo_exactly_as_it_was(
     release_repo: ReleaseRepo,
     monkeypatch: pytest.MonkeyPatch,
@@ -88,8 +98,6 @@ def test_a_failure_before_the_push_leaves_the_repo_exactly_as_it_was(
     step: str,
     action: str,
 ) -> None:
-    if step == "push" and action == "fail-after":
-        pytest.skip("after the push the release is past its point of no return")
     before, remote = snapshot(release_repo.root), release_repo.remote_refs()
     monkeypatch.setenv("QDEV_RELEASE_FAIL_AT", f"{step}:{action}")
     assert release(release_repo.root) == 1
@@ -186,3 +194,21 @@ def test_no_push_releases_locally(
     assert release(release_repo.root, "patch", "--no-push") == 0
     assert git(release_repo.root, "describe", "--exact-match", "HEAD") == "v0.1.1"
     assert release_repo.remote_refs() == remote
+
+
+def test_without_a_terminal_it_never_prompts(release_repo: ReleaseRepo) -> None:
+    # stdin is an open pipe nobody writes to: a prompt would hang until the timeout.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "qdev", "release", "--skip-checks", "--no-push"],
+        cwd=release_repo.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert "released v0.2.0" in out
