@@ -63,6 +63,8 @@ class PlannedFile:
         after = _lines(self.new)
         label_from = f"a/{self.path}" if self.old is not None else "/dev/null"
         label_to = f"b/{self.path}" + (" (profile)" if self.action == Action.KEEP else "")
+        if not before and not after:
+            return f"--- {label_from}\n+++ {label_to}\n(empty file)\n"
         return "".join(difflib.unified_diff(before, after, label_from, label_to))
 
 

@@ -1,0 +1,97 @@
+"""Fixtures for `qdev init`: the real CLI in-process, folder snapshots, one made repo per kind.
+
+Making a repo with its environment takes a few seconds (uv resolves and syncs the dev tools), so
+each kind is made once per test session, under a file lock shared by the xdist workers, and
+tests copy it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from qdev.__main__ import main
+
+from .helpers import MadeRepo, Ran, RunQdev, qdev_python
+
+
+@pytest.fixture
+def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
+    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+
+    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
+        capsys.readouterr()
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+@pytest.fixture(scope="session")
+def made_repo(shared_dir: Path) -> MadeRepo:
+    """`made_repo(kind)`: a repo made by `qdev init demo --kind KIND --yes`, once per session.
+
+    Call it from a test (not a fixture) so the test's private git identity and homes apply.
+    Never change it: copy it with `copy_repo`.
+    """
+
+    def make(kind: str) -> Path:
+        folder = shared_dir / f"made-{kind}"
+        with FileLock(str(folder) + ".lock"):
+            if not (folder / "done").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                env = {**os.environ, "NO_COLOR": "1", "UV_PYTHON_DOWNLOADS": "never"}
+                from qdev.tools import process
+
+                result = process.run(
+                    [qdev_python(), "-m", "qdev", "init", "demo", "--kind", kind, "--yes"],
+                    cwd=folder,
+                    env=env,
+                    timeout=600,
+                )
+                assert result.ok, result.output
+                (folder / "init-output.txt").write_text(result.output)
+                (folder / "done").write_text("")
+        return folder / "demo"
+
+    return make
+
+
+@pytest.fixture
+def immutable() -> Iterator[Callable[[Path], None]]:
+    """Make a folder truly unwritable, even for root: `chattr +i`, undone after the test."""
+    import subprocess
+
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not installed: no way to make a folder unwritable for root")
+    locked: list[Path] = []
+
+    def lock(path: Path) -> None:
+        done = subprocess.run(
+            ["chattr", "+i", str(path)], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            pytest.skip(f"chattr +i does not work here: {done.stderr.strip()}")
+        locked.append(path)
+
+    yield lock
+    for path in locked:
+        subprocess.run(["chattr", "-i", str(path)], check=False)

@@ -1,0 +1,102 @@
+"""`--dry-run` lists every file with its diff and writes nothing; other init options."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from qdev.profile import source
+from qdev.profile.render import render_profile
+from qdev.project.init import InitOptions, _Existing, resolve_settings, variables
+
+from .helpers import RunQdev, snapshot
+
+
+def every_rendered_path(kind: str) -> list[str]:
+    settings = resolve_settings(
+        InitOptions(Path("demo"), kind=kind), Path("/x/demo"), _Existing(), None
+    )
+    rendered = render_profile(settings.profile, kind, "github", variables(settings))
+    return [f.path for f in rendered]
+
+
+def test_dry_run_of_a_new_repo_lists_every_file_with_its_content_and_writes_nothing(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    ran = qdev("init", tmp_path / "demo", "--kind", "service", "--dry-run", "--yes")
+    assert ran.code == 0, ran.err
+    assert not (tmp_path / "demo").exists()
+    for path in [*every_rendered_path("service"), ".qdev/state.toml"]:
+        assert f"create  {path}" in ran.out
+        assert f"+++ b/{path}" in ran.out
+    assert "+FROM python:3.11-slim AS build" in ran.out
+    assert "nothing written (--dry-run)" in ran.out
+
+
+def test_dry_run_on_an_existing_repo_shows_the_merge_diff_and_changes_nothing(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    repo = tmp_path / "demo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"  # ours\nversion = "1.0"\n')
+    (repo / "README.md").write_text("ours\n")
+    before = snapshot(repo)
+    ran = qdev("init", repo, "--dry-run", "--yes")
+    assert ran.code == 0, ran.err
+    assert snapshot(repo) == before
+    assert "merge  pyproject.toml" in ran.out
+    assert "+[tool.mypy]" in ran.out
+    assert "keep  README.md" in ran.out
+    assert "-ours" in ran.out
+
+
+def test_a_team_profile_folder_is_used_and_named_by_a_relative_path(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    profile = tmp_path / "team-profile"
+    shutil.copytree(source.builtin_path(), profile)
+    builtin = (profile / "profile.toml").read_text().replace('name = "default"', 'name = "rates"')
+    (profile / "profile.toml").write_text(
+        builtin.replace('version = "1.0.0"', 'version = "3.1.0"') + 'desk = "rates"\n'
+    )
+    (profile / "templates" / "common" / "OWNERS.tmpl").write_text(
+        "{{ desk }} desk owns {{ name }}\n"
+    )
+    ran = qdev(
+        "init", tmp_path / "repos" / "demo", "--profile", profile, "--yes", "--no-env", "--no-git"
+    )
+    assert ran.code == 0, ran.err
+    repo = tmp_path / "repos" / "demo"
+    assert (repo / "OWNERS").read_text() == "rates desk owns demo\n"
+    assert tomllib.loads((repo / "qdev.toml").read_text())["extends"] == {
+        "path": "../../team-profile"
+    }
+    state = tomllib.loads((repo / ".qdev" / "state.toml").read_text())
+    assert (state["profile"], state["version"]) == ("rates", "3.1.0")
+    again = qdev("init", repo, "--yes", "--no-env", "--no-git")
+    assert again.code == 0, again.err
+    assert "wrote 0 files" in again.out
+    assert "profile rates 3.1.0" in again.out
+
+
+def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    ran = qdev(
+        "init",
+        tmp_path / "demo",
+        "--python",
+        "3.13,3.12",
+        "--ci",
+        "gitlab",
+        "--yes",
+        "--no-env",
+        "--no-git",
+    )
+    assert ran.code == 0, ran.err
+    repo = tmp_path / "demo"
+    assert (repo / ".python-version").read_text() == "3.12\n"
+    assert tomllib.loads((repo / "qdev.toml").read_text())["project"]["python"] == ["3.12", "3.13"]
+    assert 'PYTHON: ["3.12", "3.13"]' in (repo / ".gitlab-ci.yml").read_text()
+    assert 'target-version = "py312"' in (repo / "pyproject.toml").read_text()
