@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qdev.config.layers import MAX_FILE_BYTES, Layer, Source, deep_merge, read_toml
@@ -281,6 +281,7 @@ def flatten(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[st
     return flat
 
 
+@settings(deadline=None)  # the machine is shared: wall time says nothing here
 @given(trees, trees)
 def test_deep_merge_property_higher_wins_and_nothing_else_is_lost(
     low: dict[str, Any], high: dict[str, Any]
