@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from release_helpers import (
+
+from .release_helpers import (
     INDEX_PASSWORD,
     INDEX_USER,
     PackageIndex,

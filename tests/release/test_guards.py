@@ -6,10 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from release_helpers import ReleaseRepo, git, snapshot
 
 from qdev.cli.app import run
 from qdev.envstate import write_marker
+
+from .release_helpers import ReleaseRepo, git, snapshot
 
 
 def release(root: Path, *args: str) -> int:
@@ -100,7 +101,7 @@ def test_a_version_that_does_not_go_up_is_refused(
 def test_commits_that_call_for_no_bump_are_refused_by_auto(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from release_helpers import make_repo
+    from .release_helpers import make_repo
 
     repo = make_repo(tmp_path)
     git(repo.root, "tag", "-a", "v0.1.9", "-m", "x")
@@ -112,7 +113,7 @@ def test_commits_that_call_for_no_bump_are_refused_by_auto(
 def test_push_without_a_remote_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from release_helpers import make_repo
+    from .release_helpers import make_repo
 
     repo = make_repo(tmp_path, with_remote=False)
     before = snapshot(repo.root)

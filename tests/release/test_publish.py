@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from release_helpers import PackageIndex, ReleaseRepo, git, run_cli
 
 from qdev.release.journal import pending_warning
+
+from .release_helpers import PackageIndex, ReleaseRepo, git, run_cli
 
 pytestmark = pytest.mark.e2e
 

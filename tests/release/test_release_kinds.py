@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from release_helpers import ReleaseRepo, git, make_repo, run_cli
 
 from qdev.envstate import write_marker
+
+from .release_helpers import ReleaseRepo, git, make_repo, run_cli
 
 pytestmark = pytest.mark.e2e
 

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from release_helpers import ReleaseRepo, git, run_cli, snapshot
 
 from qdev.cli.app import run
 from qdev.release.journal import pending_warning
+
+from .release_helpers import ReleaseRepo, git, run_cli, snapshot
 
 PRE_PUSH_STEPS = ["version", "changelog", "commit", "tag", "build", "verify", "push"]
 pytestmark = pytest.mark.e2e
@@ -212,3 +213,16 @@ def test_without_a_terminal_it_never_prompts(release_repo: ReleaseRepo) -> None:
         child.kill()
     assert child.returncode == 0, err
     assert "released v0.2.0" in out
+
+
+@pytest.mark.parametrize("fault", ["build:term", "tag:term-after"])
+def test_an_interrupted_release_rolls_back_and_exits_130(
+    release_repo: ReleaseRepo, fault: str
+) -> None:
+    before, remote = snapshot(release_repo.root), release_repo.remote_refs()
+    stopped = run_cli(
+        release_repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault}
+    )
+    assert stopped.returncode == 130, stopped.stderr
+    assert snapshot(release_repo.root) == before
+    assert release_repo.remote_refs() == remote

@@ -11,18 +11,19 @@ if TYPE_CHECKING:
     from qdev.release.plan import ReleasePlan
     from qdev.release.transaction import Outcome
 
-HELP = """Release the repo: bump the version, write the changelog, commit, tag, build, verify,
-push and publish, as one transaction.
-
-BUMP is major, minor, patch, auto (the default: from the conventional commits since the last
-release), post or dev (pep440 scheme), or an explicit version such as 1.4.0.
-
-Guards refuse (exit 4, nothing changed) when the tree is dirty, the branch is not the release
-branch, the branch is behind its remote, the tag exists, nothing was committed since the last
-release, the version does not go up, or `qdev check` fails. A failure before the push rolls
-everything back; after the push, `--continue` finishes the rest. A release killed midway can be
-finished with `--continue` or undone with `--abort`.
-"""
+HELP = "\n\n".join(
+    [
+        "Release the repo: bump the version, write the changelog, commit, tag, build, verify, "
+        "push and publish, as one transaction.",
+        "BUMP is major, minor, patch, auto (the default: from the conventional commits since the "
+        "last release), post or dev (pep440 scheme), or an explicit version such as 1.4.0.",
+        "Guards refuse (exit 4, nothing changed) when the tree is dirty, the branch is not the "
+        "release branch, the branch is behind its remote, the tag exists, nothing was committed "
+        "since the last release, the version does not go up, or `qdev check` fails.",
+        "A failure before the push rolls everything back; after the push, --continue finishes "
+        "the rest. A release killed midway is finished with --continue or undone with --abort.",
+    ]
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +32,11 @@ def register(app: typer.Typer) -> None:
 
 def release(
     bump: Annotated[
-        str, typer.Argument(help="major, minor, patch, auto, post, dev, or a version (X.Y.Z).")
+        str,
+        typer.Argument(
+            help="major, minor, patch, auto, post, dev, or a version (X.Y.Z).",
+            metavar="[BUMP|VERSION]",
+        ),
     ] = "auto",
     pre: Annotated[
         str | None, typer.Option("--pre", help="Make a pre-release: a, b or rc.", metavar="LABEL")

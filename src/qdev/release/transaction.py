@@ -3,7 +3,8 @@ back to exactly the state before the release; a failure after the push keeps wha
 
 Fault injection for tests: QDEV_RELEASE_FAIL_AT="<step>[:action][,...]" where action is
 `fail` (raise before the step), `fail-after` (raise after the step did its work), `kill` or
-`kill-after` (SIGKILL the process before or after the step, as a crash would).
+`kill-after` (SIGKILL the process before or after the step, as a crash would), `term` or
+`term-after` (SIGTERM, as a CI runner cancelling the job or Ctrl-C would).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +78,9 @@ def _inject(step: str, when: str) -> None:
         action = action or "fail"
         if action == f"kill{when}":
             os.kill(os.getpid(), signal.SIGKILL)
+        if action == f"term{when}":
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts this sleep
         if action == f"fail{when}":
             raise ReleaseFailed(f"injected failure ({FAULT_ENV}={item.strip()})")
 

@@ -1,0 +1,3 @@
+"""Tests of qdev release."""
+
+from __future__ import annotations
