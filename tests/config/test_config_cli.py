@@ -193,3 +193,11 @@ def test_the_example_in_the_configuration_guide_is_valid(repo: Path, run_cli: Ru
     result = run_cli("config", "validate")
 
     assert result.code == 0, result.err
+
+
+def test_show_help_explains_the_layers(run_cli: RunCli) -> None:
+    result = run_cli("config", "show", "--help")
+
+    text = " ".join(result.out.split())
+    assert result.code == 0
+    assert "qdev.toml or [tool.qdev], your user file, QDEV_SECTION__KEY" in text

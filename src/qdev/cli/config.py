@@ -21,11 +21,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
     ) -> None:
-        """Print the effective configuration of the current repo.
+        r"""Print the effective configuration of the current repo.
 
-        Layers, lowest first: built-in defaults, the team profile (extends), qdev.toml or
-        [tool.qdev], your user file, QDEV_SECTION__KEY environment variables, command-line flags.
-        """
+        Layers, lowest first: built-in defaults, the team profile (extends), qdev.toml or \[tool.qdev], your user file, QDEV_SECTION__KEY environment variables, command-line flags.
+        """  # noqa: E501 - typer keeps line breaks: one paragraph, one line
         from qdev.config.loader import load_config
         from qdev.config.render import to_json, to_toml
 

@@ -32,7 +32,7 @@ from qdev.config.layers import (
 from qdev.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import BaseModel, ValidationError
 
     from qdev.config._locate import KeyPath
     from qdev.config.models import QdevConfig, UserConfig
@@ -261,7 +261,7 @@ def _policy_keys(model: type[BaseModel]) -> set[str]:
 
 
 def _config_error(
-    exc: Any, layers: list[Layer], model: type[BaseModel], *, prefix: KeyPath = ()
+    exc: ValidationError, layers: list[Layer], model: type[BaseModel], *, prefix: KeyPath = ()
 ) -> ConfigError:
     """Every problem of a validation, each blamed on the highest layer that set the value."""
     from qdev.config.problems import problems_of
@@ -333,8 +333,10 @@ def load_config(
 ) -> LoadedConfig:
     """The effective configuration for the repo holding `start` (default: the current folder).
 
-    `overrides` are dotted keys from command-line flags, e.g. {"check.jobs": 4}. `environ`
-    (default os.environ) and `user_file` (default the XDG one) exist for tests.
+    `overrides` are dotted keys from command-line flags with typed values, e.g.
+    {"check.jobs": 4} (not "4": types are strict). `environ` (default os.environ) and
+    `user_file` (default the XDG one) exist for tests. Raises ConfigError (exit 2) listing
+    every problem, each with its file and line or its variable.
     """
     start = (start or Path.cwd()).resolve()
     root, config_file = find_repo(start)
