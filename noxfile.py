@@ -25,15 +25,20 @@ nox.options.sessions = ["lint", *(f"tests-{version}" for version in PYTHONS)]
 
 
 def _expose_pyenv_pythons() -> None:
-    """Put pyenv's interpreters on PATH: its shims answer only for the activated versions."""
+    """Let uv find pyenv's interpreters: pyenv's shims answer only for the activated versions.
+
+    Only `python3.X` links go on PATH, so pyenv's other tools (its own uv, pip) stay hidden.
+    """
     versions = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    found = [
-        str(sorted(versions.glob(f"{version}.*/bin"))[-1])
-        for version in PYTHONS
-        if list(versions.glob(f"{version}.*/bin"))
-    ]
-    if found:
-        os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+    links = ROOT / ".nox" / "pythons"
+    for version in PYTHONS:
+        found = sorted(versions.glob(f"{version}.*/bin/python{version}"))
+        link = links / f"python{version}"
+        if found and not link.exists():
+            links.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(found[-1])
+    if links.is_dir():
+        os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
 
 
 _expose_pyenv_pythons()
