@@ -169,3 +169,42 @@ def test_in_a_subfolder_of_a_monorepo_it_says_so_and_works_there(
     assert (mono / "libs" / "curves" / ".venv").is_dir()
     assert "hooks of" in ran.out
     assert not (mono / ".git" / "hooks" / "pre-commit").exists()
+
+
+def test_a_repo_configured_in_tool_qdev_gets_the_profile_config_there_not_a_qdev_toml(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    repo = tmp_path / "feed"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "md-feed"\nversion = "0.3.0"\n\n'
+        '[tool.qdev]  # our policy\nproject = { kind = "service", python = ["3.11"] }\n'
+    )
+    ran = qdev("init", repo, "--yes", "--no-env", "--no-git")
+    assert ran.code == 0, ran.err
+    assert not (repo / "qdev.toml").exists()
+    assert (repo / "Dockerfile").is_file()
+    text = (repo / "pyproject.toml").read_text()
+    assert "[tool.qdev]  # our policy" in text
+    config = tomllib.loads(text)["tool"]["qdev"]
+    assert config["extends"] == {"name": "default"}
+    assert config["project"]["python"] == ["3.11"]
+    from qdev.config.loader import load_config
+
+    loaded = load_config(repo)
+    assert loaded.config_file == repo / "pyproject.toml"
+    assert loaded.config.project.kind == "service"
+    again = qdev("init", repo, "--yes", "--no-env", "--no-git")
+    assert "wrote 0 files" in again.out
+
+
+def test_commit_with_nothing_new_to_commit_is_not_an_error(tmp_path: Path, qdev: RunQdev) -> None:
+    repo = tmp_path / "demo"
+    first = qdev("init", repo, "--yes", "--no-env", "--commit")
+    assert first.code == 0, first.err
+    assert "committed" in first.out
+    (repo / "scratch.txt").write_text("not ours to commit\n")
+    second = qdev("init", repo, "--yes", "--no-env", "--commit")
+    assert second.code == 0, second.err
+    assert "nothing to commit" in second.out
+    assert git(repo, "status", "--porcelain") == "?? scratch.txt\n"

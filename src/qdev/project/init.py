@@ -16,8 +16,8 @@ from pathlib import Path
 from qdev.config.models import PYTHON_VERSION, Kind, QdevConfig
 from qdev.errors import ConfigError, UsageError
 from qdev.profile import source
-from qdev.profile.apply import Plan, apply_plan, check_writable, plan_files
-from qdev.profile.render import render_profile
+from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
+from qdev.profile.render import RenderedFile, render_profile
 from qdev.profile.source import Profile
 from qdev.project import names
 
@@ -74,14 +74,19 @@ class _Existing:
     explicit: frozenset[str] = frozenset()
     pyproject_name: str | None = None
     profile_dir: Path | None = None
+    in_pyproject: bool = False
+    """The repo keeps its qdev config in [tool.qdev] of pyproject.toml."""
 
 
 def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
-    settings = resolve_settings(options, root, _read_existing(root), ask)
+    existing = _read_existing(root)
+    settings = resolve_settings(options, root, existing, ask)
     rendered = render_profile(
         settings.profile, settings.kind, settings.ci_provider, variables(settings)
     )
+    if existing.in_pyproject:
+        rendered = config_into_pyproject(rendered)
     plan = plan_files(root, rendered, settings.profile, force=options.force)
     result = InitResult(settings, plan)
     if options.dry_run:
@@ -99,7 +104,9 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
         )
     if options.commit:
-        result.commit = _commit(root, settings)
+        result.commit = _commit(root, settings, plan)
+        if result.commit is None:
+            result.notes.append("git: nothing to commit, the repo already has every file")
     return result
 
 
@@ -128,7 +135,29 @@ def _read_existing(root: Path) -> _Existing:
     loaded = load_config(root)
     if loaded.root.resolve() != root.resolve() or loaded.config_file is None:
         return _Existing(pyproject_name=pyproject_name)
-    return _Existing(loaded.config, frozenset(loaded.sources), pyproject_name, loaded.profile_dir)
+    in_pyproject = loaded.config_file.name == "pyproject.toml"
+    explicit = frozenset(loaded.sources)
+    return _Existing(loaded.config, explicit, pyproject_name, loaded.profile_dir, in_pyproject)
+
+
+def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
+    """The profile's qdev.toml moved under [tool.qdev] of its pyproject.toml.
+
+    A repo that keeps its config in pyproject.toml must not get a qdev.toml too: qdev refuses
+    a repo configured in both places.
+    """
+    import tomlkit
+
+    files = {item.path: item for item in rendered}
+    config = files.pop("qdev.toml", None)
+    pyproject = files.get("pyproject.toml")
+    if config is None or pyproject is None:
+        return rendered
+    doc = tomlkit.parse(pyproject.content.decode("utf-8"))
+    tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    tool["qdev"] = tomlkit.parse(config.content.decode("utf-8"))
+    files["pyproject.toml"] = RenderedFile("pyproject.toml", tomlkit.dumps(doc).encode("utf-8"))
+    return [files[path] for path in sorted(files)]
 
 
 def _pyproject_name(path: Path) -> str | None:
@@ -291,12 +320,17 @@ def _ensure_git(root: Path, git_root: Path | None) -> str:
     return f"git: new repository at {root} on branch main"
 
 
-def _commit(root: Path, settings: Settings) -> str:
+def _commit(root: Path, settings: Settings, plan: Plan) -> str | None:
     from qdev.tools import git
 
     repo = git.open_repo(root)
-    git.run(repo, "add", "--", str(root))
+    ours = [item.path for item in plan.files if item.action != Action.KEEP]
+    if (root / "uv.lock").is_file():
+        ours.append("uv.lock")
+    git.run(repo, "add", "--", *(str(root / path) for path in ours))
+    if not git.run(repo, "diff", "--cached", "--name-only").strip():
+        return None
     profile = settings.profile
     message = f"Start {settings.name} from the qdev profile {profile.name} {profile.version}"
     git.run(repo, "commit", "-m", message)
-    return git.head_commit(repo) or ""
+    return git.head_commit(repo)
