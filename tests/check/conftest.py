@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from check_helpers import QDEV, git, sync_env
 
 from qdev.tools import process
+
+from .check_helpers import QDEV, git, sync_env
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 
-from qdev.check.cache import KEEP_PER_STEP, ResultCache
+import pytest
+
+from qdev.check.cache import KEEP_PER_STEP, NOT_RUN_SECONDS, ResultCache
 from qdev.check.model import Finding, Status, StepResult
 
 RESULT = StepResult(
@@ -40,11 +43,21 @@ def test_a_truncated_or_foreign_entry_is_a_miss(tmp_path: Path) -> None:
     assert cache.get("lint", "k1") is None
 
 
-def test_a_step_that_did_not_run_is_never_cached(tmp_path: Path) -> None:
+def test_a_step_that_did_not_run_is_kept_briefly_and_still_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = ResultCache(tmp_path)
     cache.put("audit", "k1", StepResult("audit", Status.NOT_RUN, "offline"))
+    cache.put("docs", "k1", StepResult("docs", Status.SKIPPED, "needs lint"))
 
+    soon = cache.get("audit", "k1")
+    later = time.time() + NOT_RUN_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert soon is not None
+    assert soon.status is Status.NOT_RUN  # never turned into a pass
     assert cache.get("audit", "k1") is None
+    assert cache.get("docs", "k1") is None
 
 
 def test_old_entries_are_pruned(tmp_path: Path) -> None:

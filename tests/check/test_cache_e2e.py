@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from check_helpers import QDEV, Ran, qdev
+
+from .check_helpers import QDEV, Ran, qdev
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from check_helpers import QDEV
+
+from .check_helpers import QDEV
 
 pytestmark = pytest.mark.e2e
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from check_helpers import git
 
 from qdev.check.api import CheckOptions, run_check
 from qdev.check.model import CheckRun, Status
 from qdev.config.models import CheckConfig, CustomStep, QdevConfig
+
+from .check_helpers import git
 
 
 def _python(code: str, **extra: Any) -> CustomStep:

@@ -2,13 +2,15 @@
 
 Entries are written whole through an atomic rename while holding a file lock, so a reader
 sees a complete entry or none, two runs at once never corrupt each other, and a Ctrl-C
-leaves no partial entry. Only passes and failures are kept: a step that did not run is not
-an answer.
+leaves no partial entry. Passes and failures are kept until their inputs change; a step that
+could not run (an audit without its vulnerability service) is kept, as not run, for
+NOT_RUN_SECONDS only, so that checking again soon does not wait for the same timeout.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from qdev.check.model import Status, StepResult
@@ -16,6 +18,7 @@ from qdev.fileio import write_atomic
 
 FOLDER = Path(".qdev") / "cache" / "check"
 KEEP_PER_STEP = 8
+NOT_RUN_SECONDS = 900
 
 
 class ResultCache:
@@ -28,7 +31,7 @@ class ResultCache:
     def get(self, step: str, key: str) -> StepResult | None:
         try:
             data = json.loads(self._path(step, key).read_text(encoding="utf-8"))
-            if data.get("key") != key:
+            if data.get("key") != key or data.get("expires", float("inf")) < time.time():
                 return None
             result = StepResult.from_json(data["result"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -39,12 +42,15 @@ class ResultCache:
         )  # fmt: skip
 
     def put(self, step: str, key: str, result: StepResult) -> None:
-        if result.status not in (Status.PASSED, Status.FAILED):
+        if result.status is Status.SKIPPED:
             return
         from filelock import FileLock
 
         self._prepare()
-        entry = json.dumps({"key": key, "result": result.to_json()}, indent=1)
+        data: dict[str, object] = {"key": key, "result": result.to_json()}
+        if result.status is Status.NOT_RUN:
+            data["expires"] = time.time() + NOT_RUN_SECONDS
+        entry = json.dumps(data, indent=1)
         with FileLock(str(self.folder / ".lock"), timeout=30):
             write_atomic(self._path(step, key), entry)
             self._prune(step)

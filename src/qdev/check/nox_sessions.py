@@ -12,7 +12,9 @@ synced from uv.lock, and runs the same steps `qdev check` runs, with that venv's
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,29 @@ def register(root: Path | None = None) -> None:
     nox.options.error_on_missing_interpreters = True
     start = root or _noxfile_folder()
     repo_root, config = load(start)
+    _expose_pyenv_interpreters(config.project.python)
 
     @nox.session(name=SESSION, python=list(config.project.python), reuse_venv=True)
     def check(session: Any) -> None:
         _run_session(session, repo_root)
+
+
+def _expose_pyenv_interpreters(versions: Sequence[str]) -> None:
+    """Put pyenv's interpreters for `versions` on PATH, where uv looks for them (pyenv's shims
+    answer only for the versions pyenv has activated, and downloading may not be possible)."""
+    base = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    found = []
+    for version in versions:
+        candidates = sorted(base.glob(f"{version}.*/bin/python{version}"), key=_patch_level)
+        if candidates:
+            found.append(str(candidates[-1].parent))
+    if found:
+        os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+
+
+def _patch_level(python: Path) -> int:
+    patch = python.parent.parent.name.rsplit(".", 1)[-1]
+    return int(patch) if patch.isdigit() else -1
 
 
 def _noxfile_folder() -> Path:
@@ -49,7 +70,7 @@ def _run_session(session: Any, root: Path) -> None:
 
     venv = Path(session.virtualenv.location)
     session.run_install(
-        find_uv(), "sync", "--frozen", "--python", str(venv / "bin" / "python"),
+        find_uv(), "sync", "--frozen", "--quiet", "--python", str(venv / "bin" / "python"),
         env={"UV_PROJECT_ENVIRONMENT": str(venv)}, external=True,
     )  # fmt: skip
     _, config = load(root)
