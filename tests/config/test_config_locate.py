@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qdev.config._locate import KeyPath, locate_keys
+from qdev.config._locate import KeyPath, first_redefinition, locate_keys
 from qdev.config.layers import dotted
 from qdev.config.render import toml_value
 
@@ -124,3 +124,9 @@ def test_every_kind_of_key_and_string() -> None:
 def test_broken_text_stops_without_an_error() -> None:
     for broken in ["a = '''x", 'a = """x', "[a", "a = {b = 1 c = 2}", "'a = 1", "= 1", "a = "]:
         assert isinstance(locate_keys(broken), dict)
+
+
+def test_the_first_redefinition_is_found() -> None:
+    assert first_redefinition("a = 1\nb = 2\na = 3") == (3, 1)
+    assert first_redefinition("[t]\nx = 1\n[u]\n[t]\n") == (4, 1)
+    assert first_redefinition("[[t]]\nx = 1\n[[t]]\nx = 2\n") is None

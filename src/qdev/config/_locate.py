@@ -30,6 +30,14 @@ class _Scanner:
         self.i = 0
         self.found: dict[KeyPath, int] = {}
         self.array_tables: dict[KeyPath, int] = {}
+        self.headers: set[KeyPath] = set()
+        self.values: set[KeyPath] = set()
+        self.redefined: int | None = None
+        """Offset of the first key or table that was already defined (tomllib rejects those)."""
+
+    def redefinition(self, path: KeyPath, offset: int, *, seen: bool) -> None:
+        if seen and self.redefined is None:
+            self.redefined = offset
 
     # -- low-level helpers -------------------------------------------------------------------
 
@@ -180,6 +188,9 @@ class _Scanner:
     def key_value(self, table: KeyPath) -> None:
         offset = self.i
         keys = self.dotted_key()
+        path = (*table, *keys)
+        self.redefinition(path, offset, seen=path in self.found)
+        self.values.add(path)
         self.skip_blank(newlines=False)
         self.expect("=")
         self.skip_blank(newlines=False)
@@ -209,19 +220,40 @@ class _Scanner:
                 self.skip_blank(newlines=False)
                 table = self.resolve(self.dotted_key())
                 self.expect("]")
+                seen = table in self.headers or table in self.values
+                self.redefinition(table, offset, seen=seen)
+                self.headers.add(table)
                 self.record(table, offset)
             else:
                 self.key_value(table)
 
 
-def locate_keys(text: str) -> dict[KeyPath, tuple[int, int]]:
-    """Map every key path of a valid TOML document to its (line, column), both from 1."""
+def _scan(text: str) -> _Scanner:
     scanner = _Scanner(text)
     with contextlib.suppress(_Stop, tomllib.TOMLDecodeError, StopIteration, IndexError):
         scanner.document()
-    line_starts = [0] + [match.end() for match in re.finditer(r"\n", text)]
-    positions: dict[KeyPath, tuple[int, int]] = {}
-    for path, offset in scanner.found.items():
-        line = bisect.bisect_right(line_starts, offset)
-        positions[path] = (line, offset - line_starts[line - 1] + 1)
-    return positions
+    return scanner
+
+
+def _line_and_column(line_starts: list[int], offset: int) -> tuple[int, int]:
+    line = bisect.bisect_right(line_starts, offset)
+    return line, offset - line_starts[line - 1] + 1
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [match.end() for match in re.finditer(r"\n", text)]
+
+
+def locate_keys(text: str) -> dict[KeyPath, tuple[int, int]]:
+    """Map every key path of a valid TOML document to its (line, column), both from 1."""
+    scanner = _scan(text)
+    starts = _line_starts(text)
+    return {path: _line_and_column(starts, offset) for path, offset in scanner.found.items()}
+
+
+def first_redefinition(text: str) -> tuple[int, int] | None:
+    """Where a key or table is defined a second time: tomllib does not always say."""
+    scanner = _scan(text)
+    if scanner.redefined is None:
+        return None
+    return _line_and_column(_line_starts(text), scanner.redefined)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from qdev.config._locate import KeyPath, locate_keys
+from qdev.config._locate import KeyPath, first_redefinition, locate_keys
 from qdev.errors import ConfigError
 
 LayerKind = Literal["default", "profile", "repo", "user", "env", "override"]
@@ -170,7 +170,8 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_toml_error(name, str(exc))], fix="correct the TOML syntax") from None
+        problem = _toml_error(name, str(exc), text)
+        raise ConfigError([problem], fix="correct the TOML syntax") from None
     return data, text
 
 
@@ -210,13 +211,18 @@ def _read_bytes(path: Path, name: str) -> bytes:
     return raw
 
 
-def _toml_error(name: str, message: str) -> str:
+def _toml_error(name: str, message: str, text: str) -> str:
     match = _TOML_ERROR_AT.search(message)
-    if match:
-        reason = message[: match.start()]
-        return f"{name}:{match.group(1)}:{match.group(2)}: invalid TOML: {reason}"
-    reason = message.removesuffix(" (at end of document)")
-    return f"{name}: invalid TOML: {reason} (at the end of the file)"
+    reason = message[: match.start()] if match else message.removesuffix(" (at end of document)")
+    where = (int(match.group(1)), int(match.group(2))) if match else None
+    if reason.startswith(("Cannot overwrite", "Cannot declare")):
+        where = first_redefinition(text) or where
+        reason = "a key or table is defined twice"
+    elif reason == "Illegal character '\\n'":
+        reason += " (a string without its closing quote?)"
+    if where is None:
+        return f"{name}: invalid TOML: {reason} (at the end of the file)"
+    return f"{name}:{where[0]}:{where[1]}: invalid TOML: {reason}"
 
 
 def file_layer(kind: LayerKind, path: Path) -> Layer:
