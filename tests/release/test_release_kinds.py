@@ -90,3 +90,25 @@ def test_a_release_runs_qdev_check_and_goes_ahead_when_it_passes(tmp_path: Path)
     assert json.loads(done.stdout)["checks"] == "passed"
     message = git(repo.root, "tag", "-l", "--format=%(contents)", "v0.2.0")
     assert "skipped" not in message
+
+
+SETUPTOOLS = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+"""
+
+
+def test_build_backends_that_write_into_the_source_leave_no_trace(
+    release_repo: ReleaseRepo,
+) -> None:
+    path = release_repo.root / "pyproject.toml"
+    text = path.read_text()
+    start, end = text.index("[build-system]"), text.index("[tool.qdev.release]")
+    path.write_text(text[:start] + SETUPTOOLS + "\n" + text[end:])
+    git(release_repo.root, "commit", "-q", "-am", "build: setuptools")
+    done = run_cli(release_repo.root, "release", "--skip-checks", "--no-push")
+    assert done.returncode == 0, done.stderr
+    status = git(release_repo.root, "status", "--porcelain", "--ignored")
+    assert status.splitlines() == ["!! dist/", "!! ignored.log"]  # no build/, no *.egg-info
+    assert git(release_repo.root, "worktree", "list").count("\n") == 0

@@ -132,13 +132,21 @@ def step_tag(ctx: _Context) -> None:
 
 
 def step_build(ctx: _Context) -> None:
+    """uv build in a throwaway worktree of the release commit: build backends that write into
+    the source folder (setuptools' build/ and *.egg-info) never touch the user's tree. The
+    wheel is built from the sdist, so a file missing from the sdist fails the release."""
     shutil.rmtree(ctx.dist, ignore_errors=True)
-    uv = process.find_uv()
-    result = process.run(
-        [uv, "build", "--sdist", "--wheel", "--out-dir", str(ctx.dist), str(ctx.root)],
-        cwd=ctx.root,
-        timeout=BUILD_TIMEOUT,
-    )
+    source = ctx.staging / "source"
+    _remove_worktree(ctx)
+    gitops.run(ctx.repo, "worktree", "add", "--detach", "--force", str(source), "HEAD")
+    try:
+        result = process.run(
+            [process.find_uv(), "build", "--out-dir", str(ctx.dist), str(source)],
+            cwd=source,
+            timeout=BUILD_TIMEOUT,
+        )
+    finally:
+        _remove_worktree(ctx)
     if not result.ok:
         raise ReleaseFailed(f"uv build failed:\n{result.output.strip()}")
     wheels = list(ctx.dist.glob("*.whl"))
@@ -147,6 +155,14 @@ def step_build(ctx: _Context) -> None:
         raise ReleaseFailed(
             f"uv build made {len(wheels)} wheels and {len(sdists)} sdists, not one each"
         )
+
+
+def _remove_worktree(ctx: _Context) -> None:
+    source = ctx.staging / "source"
+    if source.exists():
+        gitops.run_status(ctx.repo, "worktree", "remove", "--force", str(source))
+        shutil.rmtree(source, ignore_errors=True)
+    gitops.run_status(ctx.repo, "worktree", "prune")
 
 
 def import_name(wheel: Path, distribution: str) -> str:
@@ -407,6 +423,7 @@ def rollback(ctx: _Context) -> None:
             path.unlink(missing_ok=True)
         elif not path.exists() or path.read_bytes() != edit.original.encode("utf-8"):
             write_atomic(path, edit.original.encode("utf-8"))
+    _remove_worktree(ctx)
     shutil.rmtree(ctx.staging, ignore_errors=True)
     journals.clear(ctx.git_dir)
 
