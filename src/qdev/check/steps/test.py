@@ -14,7 +14,7 @@ from qdev.check.steps._util import judged, relative, tool_error
 # packages are keyed separately) and qdev's own config (keyed through the step's settings).
 NOT_READ = (
     "**/*.md", "**/*.rst", "docs/**", ".github/**", ".gitlab-ci.yml", ".pre-commit-config.yaml",
-    "LICENSE*", "**/.gitignore", "noxfile.py", "uv.lock", "qdev.toml",
+    "LICENSE*", "**/.gitignore", "noxfile.py", "uv.lock", "qdev.toml", ".qdev/**",
 )  # fmt: skip
 TRACEBACK_LINE = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+): (?P<error>\w+)$")
 FAILED_LINE = re.compile(
