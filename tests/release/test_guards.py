@@ -137,3 +137,22 @@ def test_failing_checks_are_refused(
     err = capsys.readouterr().err
     assert "qdev check does not pass" in err
     assert "--skip-checks" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sideways"], '"sideways" is not a bump'),
+        (["minor", "--pre", "gamma"], '--pre "gamma" is not a pre-release label'),
+        (["post"], '"post" releases need the pep440 scheme'),
+        (["1.2"], "1.2 is not a semantic version"),
+        (["--continue", "--abort"], "do not go together"),
+    ],
+)
+def test_bad_arguments_exit_2_and_change_nothing(
+    release_repo: ReleaseRepo, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    before = snapshot(release_repo.root)
+    assert release(release_repo.root, *args) == 2
+    assert snapshot(release_repo.root) == before
+    assert message in capsys.readouterr().err
