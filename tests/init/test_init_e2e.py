@@ -37,8 +37,12 @@ def ready_copy(made_repo: MadeRepo, kind: str, tmp_path: Path, qdev: RunQdev) ->
     return repo
 
 
+STEPS_WITHOUT_NETWORK = ["format", "lint", "typecheck", "test", "secrets", "lock"]
+"""Every `qdev check` step but audit, which asks a vulnerability service over the network."""
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_new_repo_passes_ruff_mypy_strict_and_pytest_with_coverage(
+def test_a_new_repo_passes_its_tools_its_nox_session_and_the_hook_on_the_first_commit(
     kind: str, made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev
 ) -> None:
     repo = ready_copy(made_repo, kind, tmp_path, qdev)
@@ -49,56 +53,27 @@ def test_a_new_repo_passes_ruff_mypy_strict_and_pytest_with_coverage(
     assert "Success: no issues found" in mypy.stdout
     tests = run_in(repo, str(bin_ / "pytest"), "--cov", "-q")
     assert "Required test coverage of 80" in tests.stdout
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_the_first_commit_passes_the_pre_commit_hook(
-    kind: str, made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev
-) -> None:
-    repo = ready_copy(made_repo, kind, tmp_path, qdev)
+    nox = [sys.executable, "-m", "nox", "-f", "noxfile.py"]
+    done = run_in(repo, *nox, "-s", "check-3.11", "--", *STEPS_WITHOUT_NETWORK)
+    assert "check-3.11 was successful" in done.output
     run_in(repo, "git", "add", "--all")
     commit = run_in(repo, "git", "commit", "-m", "Start demo")
     assert "ruff check" in commit.output
     assert "Failed" not in commit.output
-    status = run_in(repo, "git", "status", "--porcelain")
-    assert status.stdout == ""
+    assert run_in(repo, "git", "status", "--porcelain").stdout == ""
 
 
 def test_nox_runs_the_check_session_for_every_supported_python(
     made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev
 ) -> None:
     repo = ready_copy(made_repo, "library", tmp_path, qdev)
-    listed = run_in(repo, sys.executable, "-m", "nox", "-f", "noxfile.py", "--list")
-    assert {"check-3.11", "check-3.12", "check-3.13"} <= set(
-        listed.stdout.replace("*", " ").split()
-    )
-    # The audit step asks a vulnerability service over the network; every other step runs.
-    steps = ["format", "lint", "typecheck", "test", "secrets", "lock"]
-    done = run_in(
-        repo,
-        sys.executable,
-        "-m",
-        "nox",
-        "-f",
-        "noxfile.py",
-        "--",
-        *steps,
-        PYENV_VERSION=ALL_PYTHONS,
-    )
+    nox = [sys.executable, "-m", "nox", "-f", "noxfile.py"]
+    listed = run_in(repo, *nox, "--list")
+    sessions = set(listed.stdout.replace("*", " ").split())
+    assert {"check-3.11", "check-3.12", "check-3.13"} <= sessions
+    done = run_in(repo, *nox, "--", *STEPS_WITHOUT_NETWORK, PYENV_VERSION=ALL_PYTHONS)
     for version in ("3.11", "3.12", "3.13"):
         assert f"check-{version}: success" in done.output
-
-
-@pytest.mark.parametrize("kind", ["research", "service"])
-def test_nox_session_passes_for_the_other_kinds(
-    kind: str, made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev
-) -> None:
-    repo = ready_copy(made_repo, kind, tmp_path, qdev)
-    steps = ["format", "lint", "typecheck", "test", "secrets", "lock"]
-    done = run_in(
-        repo, sys.executable, "-m", "nox", "-f", "noxfile.py", "-s", "check-3.11", "--", *steps
-    )
-    assert "check-3.11 was successful" in done.output
 
 
 def test_research_hook_strips_notebook_outputs_before_they_are_committed(
