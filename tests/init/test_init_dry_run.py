@@ -6,6 +6,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from qdev.profile import source
 from qdev.profile.render import render_profile
 from qdev.project.init import InitOptions, _Existing, resolve_settings, variables
@@ -100,3 +102,15 @@ def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
     assert tomllib.loads((repo / "qdev.toml").read_text())["project"]["python"] == ["3.12", "3.13"]
     assert 'PYTHON: ["3.12", "3.13"]' in (repo / ".gitlab-ci.yml").read_text()
     assert 'target-version = "py312"' in (repo / "pyproject.toml").read_text()
+
+
+def test_when_the_environment_cannot_be_made_the_files_stay_and_qdev_env_is_suggested(
+    tmp_path: Path, qdev: RunQdev, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QDEV_UV", str(tmp_path / "no-uv"))
+    ran = qdev("init", tmp_path / "demo", "--yes")
+    assert ran.code == 3
+    assert "uv is not at" in ran.err
+    assert "once fixed, run `qdev env` in" in ran.err
+    assert (tmp_path / "demo" / "pyproject.toml").is_file()
+    assert (tmp_path / "demo" / ".git").is_dir()

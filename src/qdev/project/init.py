@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdev.config.models import PYTHON_VERSION, Kind, QdevConfig
-from qdev.errors import ConfigError, UsageError
+from qdev.errors import ConfigError, QdevError, UsageError
 from qdev.profile import source
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
 from qdev.profile.render import RenderedFile, render_profile
@@ -99,7 +99,11 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     if options.env:
         from qdev.environment import ensure_env
 
-        report = ensure_env(root)
+        try:
+            report = ensure_env(root)
+        except QdevError as exc:
+            exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
+            raise
         result.notes.append(
             f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
         )
