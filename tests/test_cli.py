@@ -38,6 +38,9 @@ def qdev(
     full_env = {**os.environ, **(env or {}), **more}
     if pythonpath is not None:
         full_env["PYTHONPATH"] = str(pythonpath)
+        # A copy of qdev is not qdev's source: keep it out of the coverage data.
+        for name in [name for name in full_env if name.startswith("COVERAGE_PROCESS")]:
+            del full_env[name]
     return subprocess.run(
         [PY, "-c", PROBE, *args], capture_output=True, text=True, env=full_env, check=False
     )
@@ -294,6 +297,52 @@ def test_width_comes_from_the_environment_or_defaults_to_80(
     assert helpcache.width() == 71
 
 
+def run_on_a_terminal(argv: list[str], *, columns: int, env: dict[str, str] | None = None) -> str:
+    """Run `argv` with stdout on a pseudo-terminal `columns` wide; return what it printed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    proc = subprocess.Popen(
+        argv, stdout=follower, stderr=subprocess.DEVNULL, env={**full_env, **(env or {})}
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_help_on_a_terminal_is_coloured_and_as_wide_as_the_terminal() -> None:
+    for _ in range(2):  # rendered, then from the cache
+        text = run_on_a_terminal([PY, "-m", "qdev", "--help"], columns=100)
+        assert ANSI in text
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert max(len(line) for line in plain.splitlines()) == 100
+    no_color = run_on_a_terminal([PY, "-m", "qdev", "--help"], columns=100, env={"NO_COLOR": "1"})
+    assert ANSI not in no_color
+
+
+def test_results_are_coloured_on_a_terminal_and_plain_when_piped() -> None:
+    script = "from qdev.output import console; console().print('[red]result[/red]')"
+    assert ANSI in run_on_a_terminal([PY, "-c", script], columns=80)
+    piped = subprocess.run([PY, "-c", script], capture_output=True, text=True, check=True)
+    assert piped.stdout == "result\n"
+
+
 # --- usage errors, completion, signals ------------------------------------------------------
 
 
@@ -505,6 +554,38 @@ def test_consoles_emit_ansi_only_when_colour_is_on(
     monkeypatch.setenv("FORCE_COLOR", "1")
     output.console().print("[bold red]coloured[/bold red]")
     assert ANSI in capsys.readouterr().out
+
+
+def test_ctrl_c_or_a_closed_pipe_before_the_cli_is_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(argv: list[str]) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_app, "run", interrupted)
+    assert main(["config"]) == 130
+    assert capsys.readouterr().err == "qdev: interrupted\n"
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+        def fileno(self) -> int:
+            raise ValueError("no file descriptor")
+
+    monkeypatch.setattr(helpcache, "lookup", lambda argv: "cached help")
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["--help"]) == 141
+
+
+def test_run_works_off_the_main_thread(capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    codes: list[int] = []
+    worker = threading.Thread(target=lambda: codes.append(cli_app.run(["nosuchcommand"])))
+    worker.start()
+    worker.join()
+    assert codes == [2]
 
 
 def test_settings_reset() -> None:

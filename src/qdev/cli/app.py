@@ -8,6 +8,7 @@ for the help cache (helpcache.py).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import os
@@ -166,12 +167,9 @@ def _aborted(abort: BaseException) -> int:
 
 
 def _flush_stdout() -> None:
-    try:
+    # A closed pipe raises BrokenPipeError, which the error boundary turns into exit 141.
+    with contextlib.suppress(ValueError):  # a command closed stdout itself
         sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError):
-        pass
 
 
 class _HelpBuffer(io.StringIO):
