@@ -6,7 +6,6 @@ The uv cache stays the real one, so tests that run real uv reuse what is already
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,15 @@ REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
-        if name.startswith("QDEV_") or name in {"NO_COLOR", "FORCE_COLOR", "VIRTUAL_ENV", "GIT_DIR"}:
+        if name.startswith("QDEV_") or name in {
+            "NO_COLOR",
+            "FORCE_COLOR",
+            "VIRTUAL_ENV",
+            "GIT_DIR",
+        }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("UV_CACHE_DIR", REAL_UV_CACHE)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
@@ -30,4 +34,4 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "[user]\n\tname = Test Quant\n\temail = quant@example.com\n"
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
     )
-    yield home
+    return home

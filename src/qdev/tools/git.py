@@ -37,7 +37,9 @@ def _translated(action: str) -> Iterator[None]:
     try:
         yield
     except git.GitCommandError as exc:
-        detail = (exc.stderr or exc.stdout or str(exc)).strip().removeprefix("stderr: ").strip("'\n ")
+        detail = (
+            (exc.stderr or exc.stdout or str(exc)).strip().removeprefix("stderr: ").strip("'\n ")
+        )
         raise GitError(f"git {action} failed: {detail}") from exc
 
 
@@ -49,7 +51,9 @@ def open_repo(path: Path) -> git.Repo:
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise GitError(f"{path} is not inside a git repository", fix="run `git init` first") from exc
+        raise GitError(
+            f"{path} is not inside a git repository", fix="run `git init` first"
+        ) from exc
 
 
 def find_root(path: Path) -> Path | None:
@@ -103,7 +107,9 @@ def head_commit(repo: git.Repo) -> str | None:
         return None
 
 
-def commit(repo: git.Repo, message: str, paths: Sequence[str] = (), *, all_changes: bool = False) -> str:
+def commit(
+    repo: git.Repo, message: str, paths: Sequence[str] = (), *, all_changes: bool = False
+) -> str:
     """Commit `paths` (or every change with `all_changes`) running the hooks; return the SHA."""
     if all_changes:
         run(repo, "add", "--all")
@@ -123,7 +129,9 @@ def identity(repo: git.Repo) -> Identity | None:
     """The configured user.name and user.email, or None when either is unset."""
     reader = repo.config_reader()
     try:
-        return Identity(str(reader.get_value("user", "name")), str(reader.get_value("user", "email")))
+        return Identity(
+            str(reader.get_value("user", "name")), str(reader.get_value("user", "email"))
+        )
     except Exception:
         return None
 
