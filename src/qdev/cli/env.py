@@ -6,9 +6,18 @@ from typing import Annotated
 
 import typer
 
+HELP = "\n\n".join(
+    [
+        "Create or update the repo's .venv from uv.lock with uv, install the pre-commit hook, "
+        "and check the interpreter against project.python.",
+        "--frozen (for CI) uses uv.lock as it is and exits 2 when it does not match "
+        "pyproject.toml. A missing uv or requested Python exits 3 with the command that fixes it.",
+    ]
+)
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("env")
+    @app.command("env", help=HELP)
     def env(
         frozen: Annotated[
             bool,
@@ -20,11 +29,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
-        """Create or update .venv from uv.lock with uv, install the git hook, verify the Python.
-
-        Exit 3 when uv or the requested Python is missing; with --frozen, exit 2 when uv.lock
-        does not match pyproject.toml.
-        """
         from qdev.environment import ensure_env
         from qdev.output import console, info
 

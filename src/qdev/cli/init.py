@@ -12,6 +12,18 @@ if TYPE_CHECKING:
 
     from qdev.project.init import InitResult
 
+HELP = "\n\n".join(
+    [
+        "Create a repo of a kind (library, research, service) from the team profile, or adopt "
+        "an existing one; then make its environment and git hook.",
+        "Nothing of yours is lost: pyproject.toml and qdev.toml are merged (comments and values "
+        "kept), other files that differ are reported with a diff and left alone unless --force, "
+        "which keeps a backup. Running it twice changes nothing.",
+        "Missing values are asked for on a terminal; never with --yes or without a terminal. "
+        "Bad input exits 2 with the folder as it was; a missing uv or Python exits 3.",
+    ]
+)
+
 ACTION_STYLE = {
     "create": "green",
     "merge": "cyan",
@@ -23,7 +35,7 @@ ACTION_STYLE = {
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("init")
+    @app.command("init", help=HELP)
     def init(
         path: Annotated[
             Path, typer.Argument(help="Folder of the repo: new, empty or existing.")
@@ -69,12 +81,6 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--yes", "-y", help="Never prompt; use defaults.")
         ] = False,
     ) -> None:
-        """Create a repo of a kind from the team profile, or adopt an existing one.
-
-        Existing files are never lost: pyproject.toml and qdev.toml are merged (comments kept),
-        other differing files are reported and left alone unless --force. Running it twice
-        changes nothing.
-        """
         import sys
 
         from qdev.errors import UsageError
