@@ -112,3 +112,22 @@ def test_build_backends_that_write_into_the_source_leave_no_trace(
     status = git(release_repo.root, "status", "--porcelain", "--ignored")
     assert status.splitlines() == ["!! dist/", "!! ignored.log"]  # no build/, no *.egg-info
     assert git(release_repo.root, "worktree", "list").count("\n") == 0
+
+
+def test_a_project_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, with_remote=False)
+    sub = repo.root / "libs" / "demo"
+    sub.mkdir(parents=True)
+    for name in ("pyproject.toml", "src"):
+        git(repo.root, "mv", name, f"libs/demo/{name}")
+    git(repo.root, "commit", "-q", "-m", "refactor: move the package into libs/demo")
+    done = run_cli(sub, "release", "--skip-checks", "--no-push", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["files"] == [
+        "libs/demo/pyproject.toml",
+        "libs/demo/src/demo_pkg/__init__.py",
+        "libs/demo/CHANGELOG.md",
+    ]
+    assert 'version = "0.2.0"' in (sub / "pyproject.toml").read_text()
+    assert (sub / "dist" / "demo_pkg-0.2.0-py3-none-any.whl").is_file()
+    assert git(repo.root, "status", "--porcelain") == ""

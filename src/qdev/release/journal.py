@@ -39,6 +39,8 @@ class Journal:
     check_url: str | None = None
     sign: str | bool = False
     package: str = ""
+    project_dir: str = "."
+    """The folder of pyproject.toml, relative to the work tree's top."""
     done: list[str] = field(default_factory=list)
     current: str | None = None
     """The step that was started and has not finished."""

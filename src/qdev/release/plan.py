@@ -16,7 +16,7 @@ from qdev.release import guards, schemes
 from qdev.release.changelog import insert_section, render_section, web_url
 from qdev.release.commits import Commit, bump_for, parse_records
 from qdev.release.journal import FileEdit, Journal
-from qdev.release.version_files import planned_edits, read_project
+from qdev.release.version_files import ProjectVersion, planned_edits, read_project
 from qdev.tools import git as gitops
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class ReleaseRequest:
 @dataclass
 class ReleasePlan:
     root: Path
+    """The git work tree's top folder."""
     package: str
     current: str
     version: str
@@ -65,6 +66,8 @@ class ReleasePlan:
     checks: str
     steps: list[str]
     saved_head: str
+    project_dir: str = "."
+    """The folder of pyproject.toml, relative to `root`."""
     notes: list[str] = field(default_factory=list)
 
     def journal(self) -> Journal:
@@ -83,6 +86,7 @@ class ReleasePlan:
             check_url=self.check_url,
             sign=self.sign,
             package=self.package,
+            project_dir=self.project_dir,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,7 +166,8 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     """Check the guards and compute the release; raise GuardRefused, UsageError or ConfigError."""
     settings = config.release
     repo = gitops.open_repo(root)
-    root = Path(repo.working_tree_dir or root)
+    project_root = root.resolve()
+    root = Path(repo.working_tree_dir or root).resolve()
     today = request.today or date.today()
     guards.no_release_in_progress(repo)
     guards.clean_tree(repo)
@@ -171,7 +176,7 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     if saved_head is None:
         raise UsageError("the repository has no commits yet", fix="commit the project first")
 
-    project = read_project(root)
+    project = read_project(project_root)
     last = last_release_tag(repo, settings.tag_format)
     previous_tag = last[0] if last else None
     records = gitops.log_records(repo, f"{previous_tag}..HEAD" if previous_tag else "HEAD")
@@ -203,10 +208,12 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
             notes.append(note)
     publish_url, check_url = resolve_publish(config) if publish else (None, None)
 
-    checks = _checks(root, request)
+    checks = _checks(project_root, request)
     link = web_url(gitops.remote_url(repo, remote)) if remote else None
     section = render_section(version, today, commits, link=link)
-    edits = _edits(root, project, version, settings.version_files, settings.changelog, section)
+    edits = _edits(
+        project_root, root, project, version, settings.version_files, settings.changelog, section
+    )
     skipped = "\n\nqdev check was skipped (--skip-checks)." if request.skip_checks else ""
     body = section.split("\n", 2)[2].strip() if section.count("\n") >= 2 else ""
     steps = [
@@ -220,6 +227,7 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     ]
     return ReleasePlan(
         root=root,
+        project_dir=project_root.relative_to(root).as_posix(),
         package=project.name,
         current=current,
         version=version,
@@ -284,18 +292,24 @@ def _new_version(
 
 def _edits(
     root: Path,
-    project: Any,
+    git_root: Path,
+    project: ProjectVersion,
     version: str,
     version_files: list[str],
     changelog: str,
     section: str,
 ) -> list[FileEdit]:
+    """Each edit's path is relative to the git root: the project may live in a subfolder."""
+
+    def rel(name: str) -> str:
+        return (root / name).relative_to(git_root).as_posix()
+
     edits = [
-        FileEdit(path, original, new)
+        FileEdit(rel(path), original, new)
         for path, (original, new) in planned_edits(root, project, version, version_files).items()
     ]
     if changelog:
         path = root / changelog
         original = path.read_bytes().decode("utf-8") if path.exists() else None
-        edits.append(FileEdit(changelog, original, insert_section(original, section)))
+        edits.append(FileEdit(rel(changelog), original, insert_section(original, section)))
     return edits

@@ -139,10 +139,11 @@ def step_build(ctx: _Context) -> None:
     source = ctx.staging / "source"
     _remove_worktree(ctx)
     gitops.run(ctx.repo, "worktree", "add", "--detach", "--force", str(source), "HEAD")
+    project = source / ctx.journal.project_dir
     try:
         result = process.run(
-            [process.find_uv(), "build", "--out-dir", str(ctx.dist), str(source)],
-            cwd=source,
+            [process.find_uv(), "build", "--out-dir", str(ctx.dist), str(project)],
+            cwd=project,
             timeout=BUILD_TIMEOUT,
         )
     finally:
@@ -432,7 +433,7 @@ def _deliver(ctx: _Context) -> list[str]:
     """Copy the built files to dist/ (git-ignored when qdev creates it) and drop the staging."""
     artifacts: list[str] = []
     if ctx.dist.is_dir():
-        target = ctx.root / "dist"
+        target = ctx.root / ctx.journal.project_dir / "dist"
         if not target.exists():
             write_atomic(target / ".gitignore", "*\n")
         for path in sorted(ctx.dist.iterdir()):
