@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -142,7 +142,7 @@ def _invoke(app: typer.Typer, args: list[str]) -> int:
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort as abort:
-        return _aborted(abort)
+        _aborted(abort)
     except EOFError:
         from qdev.errors import UsageError
 
@@ -158,7 +158,7 @@ def _invoke(app: typer.Typer, args: list[str]) -> int:
     return 0
 
 
-def _aborted(abort: BaseException) -> int:
+def _aborted(abort: BaseException) -> NoReturn:
     from qdev.errors import GuardRefused, Interrupted
 
     if isinstance(abort.__context__, KeyboardInterrupt):
