@@ -76,14 +76,17 @@ def test_adoption_keeps_every_comment_and_value_of_a_hand_written_pyproject(
     assert "keeps your" in ran.out
 
 
-def test_adoption_takes_the_name_from_pyproject_and_the_package_folder_from_it(
+def test_adoption_takes_the_name_from_pyproject_and_leaves_the_code_alone(
     existing: Path, qdev: RunQdev
 ) -> None:
     ran = qdev("init", existing, "--yes", "--no-env")
     assert ran.code == 0, ran.err
     assert 'name = "rates-pricer"' in (existing / "qdev.toml").read_text()
-    assert (existing / "src" / "rates_pricer" / "core.py").is_file()
     assert (existing / "src" / "rates_pricer" / "__init__.py").read_text() == '"""Curves."""\n'
+    assert not (existing / "src" / "rates_pricer" / "core.py").exists()
+    assert not (existing / "tests").exists()
+    assert (existing / "noxfile.py").is_file()
+    assert (existing / ".github" / "workflows" / "ci.yml").is_file()
 
 
 def test_a_differing_readme_is_left_untouched_and_reported_with_a_diff(
@@ -94,7 +97,7 @@ def test_a_differing_readme_is_left_untouched_and_reported_with_a_diff(
     assert (existing / "README.md").read_text() == README
     assert "keep  README.md" in ran.out
     assert "-Our own words about the pricer." in ran.out
-    assert "kept 2 of yours" in ran.out
+    assert "kept 1 of yours that differs" in ran.out
     assert not list(existing.glob("*.qdev-backup"))
 
 

@@ -76,6 +76,7 @@ def test_a_team_profile_folder_is_used_and_named_by_a_relative_path(
     }
     state = tomllib.loads((repo / ".qdev" / "state.toml").read_text())
     assert (state["profile"], state["version"]) == ("rates", "3.1.0")
+    assert state["source"] == "../../team-profile"
     again = qdev("init", repo, "--yes", "--no-env", "--no-git")
     assert again.code == 0, again.err
     assert "wrote 0 files" in again.out

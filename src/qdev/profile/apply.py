@@ -9,6 +9,7 @@ file already written is put back, so the folder is left as it was.
 from __future__ import annotations
 
 import difflib
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -94,9 +95,7 @@ def _lines(data: bytes) -> list[str]:
 def plan_files(
     root: Path, rendered: Sequence[RenderedFile], profile: Profile, *, force: bool
 ) -> Plan:
-    state = ProfileState(
-        profile.name, profile.version, "builtin" if profile.builtin else str(profile.root)
-    )
+    state = ProfileState(profile.name, profile.version, profile_source(profile, root))
     planned = []
     for item in rendered:
         target = root / item.path
@@ -112,6 +111,13 @@ def plan_files(
         state.files[item.path] = FileRecord(sha256(item.content), written)
     planned.append(_plan_state(root, state))
     return Plan(root, tuple(planned), state)
+
+
+def profile_source(profile: Profile, root: Path) -> str:
+    """How the state file names the profile: never an absolute path, which differs per machine."""
+    if profile.builtin:
+        return "builtin"
+    return Path(os.path.relpath(profile.root, root.resolve())).as_posix()
 
 
 def _refuse_non_file(target: Path, relative: str) -> None:

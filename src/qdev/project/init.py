@@ -16,12 +16,15 @@ from pathlib import Path
 from qdev.config.models import PYTHON_VERSION, Kind, QdevConfig
 from qdev.errors import ConfigError, QdevError, UsageError
 from qdev.profile import source
+from qdev.profile import state as profile_state
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
 from qdev.profile.render import RenderedFile, render_profile
 from qdev.profile.source import Profile
 from qdev.project import names
 
 KINDS = tuple(kind.value for kind in Kind)
+USER_CODE = ("src/", "tests/")
+"""An adopted repo's code is its own: the profile's sample package and tests are for new repos."""
 CI_PROVIDERS = ("github", "gitlab")
 
 Ask = Callable[[str, str, Sequence[str] | None], str]
@@ -77,6 +80,19 @@ class _Existing:
     in_pyproject: bool = False
     """The repo keeps its qdev config in [tool.qdev] of pyproject.toml."""
 
+    has_pyproject: bool = False
+    rendered_before: frozenset[str] = frozenset()
+    """Files the profile rendered here before, from .qdev/state.toml."""
+
+    def owns(self, path: str) -> bool:
+        """Whether the profile may write `path`: a project's own code stays its own.
+
+        The profile's sample package and tests go to new repos only, and back to repos where
+        qdev put them (a second `qdev init` changes nothing).
+        """
+        fresh = not self.has_pyproject or path in self.rendered_before
+        return fresh or not path.startswith(USER_CODE)
+
 
 def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
@@ -87,6 +103,7 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     )
     if existing.in_pyproject:
         rendered = config_into_pyproject(rendered)
+    rendered = [item for item in rendered if existing.owns(item.path)]
     plan = plan_files(root, rendered, settings.profile, force=options.force)
     result = InitResult(settings, plan)
     if options.dry_run:
@@ -132,16 +149,29 @@ def _read_existing(root: Path) -> _Existing:
     if not root.is_dir():
         return _Existing()
     pyproject_name = _pyproject_name(root / "pyproject.toml")
-    if not ((root / "qdev.toml").is_file() or (root / "pyproject.toml").is_file()):
-        return _Existing()
+    has_pyproject = (root / "pyproject.toml").is_file()
+    recorded = profile_state.read(root)
+    before = frozenset(recorded.files) if recorded else frozenset()
+    if not ((root / "qdev.toml").is_file() or has_pyproject):
+        return _Existing(rendered_before=before)
     from qdev.config.loader import load_config
 
     loaded = load_config(root)
     if loaded.root.resolve() != root.resolve() or loaded.config_file is None:
-        return _Existing(pyproject_name=pyproject_name)
+        return _Existing(
+            pyproject_name=pyproject_name, has_pyproject=has_pyproject, rendered_before=before
+        )
     in_pyproject = loaded.config_file.name == "pyproject.toml"
     explicit = frozenset(loaded.sources)
-    return _Existing(loaded.config, explicit, pyproject_name, loaded.profile_dir, in_pyproject)
+    return _Existing(
+        loaded.config,
+        explicit,
+        pyproject_name,
+        loaded.profile_dir,
+        in_pyproject,
+        has_pyproject,
+        before,
+    )
 
 
 def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
