@@ -72,6 +72,21 @@ def tag_absent(repo: git.Repo, tag: str) -> None:
         )
 
 
+def remote_ready(
+    repo: git.Repo, remote: str | None, branch: str, tag: str, *, push: bool
+) -> list[str]:
+    """The remote guards; returns notes about checks that could not be made."""
+    if remote is None:
+        if push:
+            raise GuardRefused(
+                "release.push is on, but the repository has no remote to push to",
+                fix="git remote add origin URL, or release locally with --no-push",
+            )
+        return []
+    note = remote_state(repo, remote, branch, tag, required=push)
+    return [note] if note else []
+
+
 def remote_state(
     repo: git.Repo, remote: str, branch: str, tag: str, *, required: bool
 ) -> str | None:

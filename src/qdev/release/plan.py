@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
-from qdev.errors import ConfigError, UsageError
+from qdev.errors import ConfigError, GuardRefused, UsageError
 from qdev.release import guards, schemes
 from qdev.release.changelog import insert_section, render_section, web_url
 from qdev.release.commits import Commit, bump_for, parse_records
@@ -194,18 +194,7 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     push = settings.push if request.push is None else request.push
     publish = settings.publish if request.publish is None else request.publish
     remote = gitops.upstream_remote(repo, settings.branch)
-    notes: list[str] = []
-    if push and remote is None:
-        from qdev.errors import GuardRefused
-
-        raise GuardRefused(
-            "release.push is on, but the repository has no remote to push to",
-            fix="git remote add origin URL, or release locally with --no-push",
-        )
-    if remote is not None:
-        note = guards.remote_state(repo, remote, settings.branch, tag, required=push)
-        if note:
-            notes.append(note)
+    notes = guards.remote_ready(repo, remote, settings.branch, tag, push=push)
     publish_url, check_url = resolve_publish(config) if publish else (None, None)
 
     checks = _checks(project_root, request)
@@ -214,17 +203,13 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
     edits = _edits(
         project_root, root, project, version, settings.version_files, settings.changelog, section
     )
-    skipped = "\n\nqdev check was skipped (--skip-checks)." if request.skip_checks else ""
-    body = section.split("\n", 2)[2].strip() if section.count("\n") >= 2 else ""
-    steps = [
-        step
-        for step in ALL_STEPS
-        if (step != "version" or project.version is not None)
-        and (step != "changelog" or settings.changelog)
-        and (step != "commit" or edits)
-        and (step != "push" or push)
-        and (step != "publish" or publish)
-    ]
+    skipped = {
+        "version": project.version is None,
+        "changelog": not settings.changelog,
+        "commit": not edits,
+        "push": not push,
+        "publish": not publish,
+    }
     return ReleasePlan(
         root=root,
         project_dir=project_root.relative_to(root).as_posix(),
@@ -239,7 +224,7 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
         changelog_section=section,
         edits=edits,
         commit_message=f"chore(release): {tag}",
-        tag_message=f"{project.name} {version}\n\n{body}{skipped}\n",
+        tag_message=_tag_message(project.name, version, section, skip_checks=request.skip_checks),
         branch=settings.branch,
         remote=remote,
         push=push,
@@ -248,10 +233,17 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
         check_url=check_url,
         sign=settings.sign,
         checks=checks,
-        steps=steps,
+        steps=[step for step in ALL_STEPS if not skipped.get(step)],
         saved_head=saved_head,
         notes=notes,
     )
+
+
+def _tag_message(package: str, version: str, section: str, *, skip_checks: bool) -> str:
+    """The changelog section without its heading; says so when the checks were skipped."""
+    body = section.split("\n", 2)[2].strip() if section.count("\n") >= 2 else ""
+    skipped = "\n\nqdev check was skipped (--skip-checks)." if skip_checks else ""
+    return f"{package} {version}\n\n{body}{skipped}\n"
 
 
 def _checks(root: Path, request: ReleaseRequest) -> str:
@@ -276,8 +268,6 @@ def _new_version(
     if bump == "auto" and scheme != "calver":
         found = bump_for(commits, schemes.parse(current, what="the current version"))
         if found is None:
-            from qdev.errors import GuardRefused
-
             raise GuardRefused(
                 f"none of the {len(commits)} commits since the last release is a feat, fix, perf "
                 "or breaking change, so auto finds no bump",
