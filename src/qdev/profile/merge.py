@@ -24,12 +24,12 @@ class TomlMerge:
     """Dotted keys the template added."""
     differing: tuple[str, ...]
     """Dotted keys whose value differs from the template's: kept, or replaced with force."""
+    replaced: bool = False
+    """Whether `force` replaced any of the differing values."""
 
     @property
     def changed(self) -> bool:
         return bool(self.added) or self.replaced
-
-    replaced: bool = False
 
 
 def merge_toml(existing: str, template: str, *, force: bool = False, where: str = "") -> TomlMerge:
