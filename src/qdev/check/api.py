@@ -138,11 +138,13 @@ def run_check(
 
 def list_steps(config: QdevConfig) -> list[tuple[str, str, bool, bool]]:
     """(name, description, in the default run, enabled) for every step the config knows."""
+    from qdev.config.models import BUILTIN_STEPS, StepOptions
+
     known = all_steps(config)
     rows = []
     for name, step in known.items():
-        options = getattr(config.check, name, None)
-        enabled = options.enabled if options is not None else True
+        options = getattr(config.check, name, None) if name in BUILTIN_STEPS else None
+        enabled = options.enabled if isinstance(options, StepOptions) else True
         description = step.description or " ".join(
             getattr(config.check.custom.get(name), "run", [])
         )
