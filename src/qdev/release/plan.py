@@ -117,20 +117,32 @@ def tag_pattern(tag_format: str) -> re.Pattern[str]:
 
 
 def last_release_tag(repo: git.Repo, tag_format: str) -> tuple[str, Version] | None:
-    """The tag of the greatest version reachable from HEAD, among tags that fit the format."""
+    """The tag of the greatest version reachable from HEAD, among tags that fit the format.
+
+    Tags are ranked by version first and checked for reachability from the top down, which
+    usually takes one ancestry test instead of a walk of the whole history for every tag.
+    """
     pattern = tag_pattern(tag_format)
-    best: tuple[str, Version] | None = None
-    for name in gitops.tags_merged(repo):
+    ranked: list[tuple[Version, str]] = []
+    for name in gitops.tag_names(repo):
         match = pattern.match(name)
-        if not match:
-            continue
-        try:
-            version = Version(match.group("version"))
-        except InvalidVersion:
-            continue
-        if best is None or version > best[1]:
-            best = (name, version)
-    return best
+        if match:
+            try:
+                ranked.append((Version(match.group("version")), name))
+            except InvalidVersion:
+                continue
+    ranked.sort(reverse=True)
+    for tries, (version, name) in enumerate(ranked):
+        if tries == _ANCESTRY_TRIES:
+            reachable = set(gitops.tags_merged(repo))
+            found = next(((n, v) for v, n in ranked[tries:] if n in reachable), None)
+            return found
+        if gitops.is_ancestor(repo, f"refs/tags/{name}", "HEAD"):
+            return name, version
+    return None
+
+
+_ANCESTRY_TRIES = 8
 
 
 def resolve_publish(config: QdevConfig) -> tuple[str | None, str | None]:

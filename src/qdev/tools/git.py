@@ -197,6 +197,12 @@ def tags_merged(repo: git.Repo, rev: str = "HEAD") -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
+def tag_names(repo: git.Repo) -> list[str]:
+    """Names of all tags; cheap, unlike asking which are reachable (a history walk)."""
+    out = run(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
+    return [line for line in out.splitlines() if line]
+
+
 def tag_exists(repo: git.Repo, tag: str) -> bool:
     return run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")[0] == 0
 
