@@ -50,7 +50,7 @@ def with_comments(text: str, positions: list[int]) -> tuple[str, list[str]]:
     return "".join(lines), comments
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     ours=TABLES,
     theirs=TABLES,
