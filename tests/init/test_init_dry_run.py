@@ -115,3 +115,17 @@ def test_when_the_environment_cannot_be_made_the_files_stay_and_qdev_env_is_sugg
     assert "once fixed, run `qdev env` in" in ran.err
     assert (tmp_path / "demo" / "pyproject.toml").is_file()
     assert (tmp_path / "demo" / ".git").is_dir()
+
+
+def test_json_output_lists_every_file_with_its_action(tmp_path: Path, qdev: RunQdev) -> None:
+    import json
+
+    ran = qdev("init", tmp_path / "demo", "--json", "--dry-run", "--kind", "research")
+    assert ran.code == 0, ran.err
+    report = json.loads(ran.out)
+    assert (report["name"], report["package"], report["kind"]) == ("demo", "demo", "research")
+    actions = {item["path"]: item["action"] for item in report["files"]}
+    assert actions["notebooks/explore.ipynb"] == "create"
+    assert actions[".qdev/state.toml"] == "create"
+    assert all(item["diff"] for item in report["files"])
+    assert not (tmp_path / "demo").exists()

@@ -80,6 +80,9 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Never prompt; use defaults.")
         ] = False,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the result as JSON (implies --yes).")
+        ] = False,
     ) -> None:
         import sys
 
@@ -102,9 +105,12 @@ def register(app: typer.Typer) -> None:
             dry_run=dry_run,
             force=force,
         )
-        interactive = not yes and sys.stdin.isatty() and sys.stdout.isatty()
+        interactive = not (yes or as_json) and sys.stdin.isatty() and sys.stdout.isatty()
         result = init_project(options, _ask if interactive else None)
-        _render(result, dry_run=dry_run)
+        if as_json:
+            typer.echo(_as_json(result, dry_run=dry_run))
+        else:
+            _render(result, dry_run=dry_run)
 
 
 def _ask(question: str, default: str, choices: Sequence[str] | None) -> str:
@@ -151,3 +157,29 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
     if result.commit:
         summary += f"; committed {result.commit[:12]}"
     out.print(summary + ("; nothing written (--dry-run)" if dry_run else ""))
+
+
+def _as_json(result: InitResult, *, dry_run: bool) -> str:
+    import json
+
+    settings = result.settings
+    files = [
+        {"path": f.path, "action": f.action.value, "detail": f.detail}
+        | ({"diff": f.diff()} if dry_run else {})
+        for f in result.plan.files
+    ]
+    return json.dumps(
+        {
+            "root": str(settings.root),
+            "name": settings.name,
+            "package": settings.package,
+            "kind": settings.kind,
+            "python": list(settings.python),
+            "profile": {"name": settings.profile.name, "version": settings.profile.version},
+            "dry_run": dry_run,
+            "files": files,
+            "notes": result.notes,
+            "commit": result.commit,
+        },
+        indent=2,
+    )
