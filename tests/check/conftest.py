@@ -18,11 +18,26 @@ from .check_helpers import QDEV, git, sync_env
 
 
 @pytest.fixture(scope="session")
-def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A library repo made by `qdev init`, committed, with its environment."""
-    folder = tmp_path_factory.mktemp("template") / "quantlib"
+def template_repo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A library repo made by `qdev init`, committed, with its environment; made once and
+    shared by every xdist worker."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder every worker's base temp lives in
+    folder = shared / "check-template" / "quantlib"
+    with FileLock(str(shared / "check-template.lock")):
+        if not (folder / ".venv" / "qdev-env.json").exists():
+            _init_template(folder, shared / "check-template-home")
+    return folder
+
+
+def _init_template(folder: Path, home: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     # The autouse fixture isolates each test, not the session: give git an identity here.
-    home = tmp_path_factory.mktemp("template-home")
     (home / "gitconfig").write_text(
         "[user]\n\tname = Test Quant\n\temail = quant@example.com\n[init]\n\tdefaultBranch = main\n"
     )
@@ -38,7 +53,6 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=300,
     )
     assert made.returncode == 0, made.output
-    return folder
 
 
 @pytest.fixture

@@ -139,3 +139,28 @@ def test_fix_formats_and_fixes_then_the_check_passes(
     assert fixed.code == 0, fixed.stdout
     assert "VALUES = [1, 2, 3]" in (repo / CORE).read_text()
     assert again.code == 0
+
+
+def test_allowlisted_secrets_pass_by_hash_or_by_path(repo: Path) -> None:
+    _append(repo, "src/quantlib/settings.py", 'AWS_KEY = "AKIAIOSFODNN7EXAMPLX"\n')
+    _append(repo, "tests/fixtures/keys.txt", "AKIAIOSFODNN7EXAMPLY\n")
+    git(repo, "add", "--all")
+    found = qdev(repo, "check", "secrets", "--format", "json").steps()["secrets"]["findings"]
+    hashes = {f["path"]: f["message"].split("hash ")[1].split()[0] for f in found}
+
+    # A repo's list replaces the profile's, which allowlists qdev's own state file.
+    allow = ["tests/fixtures/**", ".qdev/state.toml", hashes["src/quantlib/settings.py"]]
+    _append(repo, "qdev.toml", f"\n[check.secrets]\nallowlist = {allow!r}\n".replace("'", '"'))
+    ran = qdev(repo, "check", "secrets")
+
+    assert set(hashes) == {"src/quantlib/settings.py", "tests/fixtures/keys.txt"}
+    assert ran.code == 0, ran.stdout
+
+
+def test_plain_progress_lines_go_to_stderr_in_ci(repo: Path) -> None:
+    ran = qdev(repo, "check", "format", "lint", "--format", "json")
+
+    assert ran.code == 0
+    assert "qdev check: lint started" in ran.stderr
+    assert "qdev check: lint passed in" in ran.stderr
+    assert ran.json()["ok"] is True  # stdout holds the report and nothing else

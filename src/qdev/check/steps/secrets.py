@@ -48,7 +48,7 @@ class Secrets(Step):
         _, hashes = self.allowlist(ctx)
         findings = [
             Finding(
-                f"{item.get('type', 'secret')} (if it is not a credential, add its hash "
+                "possible credential (if it is not one, add its hash "
                 f"{item.get('hashed_secret')} to check.secrets.allowlist)",
                 str(path),
                 item.get("line_number"),
