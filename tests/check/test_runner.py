@@ -173,3 +173,14 @@ def test_a_dependency_cycle_is_a_clear_error(root: Path) -> None:
 
     with pytest.raises(QdevError, match="cycle"):
         _run(root, config)
+
+
+def test_fail_fast_stops_at_a_cached_failure_too(root: Path) -> None:
+    config = _config(bad=_python("raise SystemExit(1)"), other=_python("print('ran')"))
+    _run(root, _config(bad=_python("raise SystemExit(1)")))
+
+    run = _run(root, config, fail_fast=True)
+
+    results = _by_id(run)
+    assert results["bad"].cached
+    assert results["other"].status is Status.SKIPPED

@@ -80,6 +80,8 @@ class _Run:
             self.keys[name] = step_key(step, self.ctx, hashes, locked, python)
             if self.schedule.use_cache and (hit := self.cache.get(name, self.keys[name])):
                 self.record(hit)
+                if hit.status is Status.FAILED and self.schedule.fail_fast and not self.stopping:
+                    self.stopping = name
 
     def record(self, result: StepResult) -> None:
         self.results[result.id] = result
