@@ -371,6 +371,14 @@ def test_shell_completion_completes_command_names() -> None:
     assert "_qdev_completion" in script.stdout
 
 
+def test_install_completion_writes_the_script_and_sources_it(tmp_path: Path) -> None:
+    done = qdev("--install-completion", "bash", HOME=str(tmp_path))
+    assert done.returncode == 0
+    script = tmp_path / ".bash_completions" / "qdev.sh"
+    assert "_QDEV_COMPLETE=complete_bash" in script.read_text()
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
+
+
 NAPPER = textwrap.dedent(
     """
     import sys, time
