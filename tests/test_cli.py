@@ -596,6 +596,50 @@ def test_run_works_off_the_main_thread(capsys: pytest.CaptureFixture[str]) -> No
     assert codes == [2]
 
 
+def write_user_file(text: str) -> Path:
+    path = Path(output.user_file())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_the_user_file_can_turn_colour_on_below_the_flags_and_variables() -> None:
+    assert output.user_file().startswith(os.environ["XDG_CONFIG_HOME"])
+    write_user_file("color = true\n")
+    script = "from qdev.output import console; console().print('[red]result[/red]')"
+    piped = subprocess.run([PY, "-c", script], capture_output=True, text=True, check=True)
+    assert piped.stdout == "result\n"  # preferences apply to qdev runs, not to a bare import
+    for _ in range(2):
+        assert ANSI in qdev("--help").stdout
+    assert ANSI not in qdev("--help", NO_COLOR="1").stdout
+    assert ANSI not in qdev("--no-color", "--help").stdout
+
+
+def test_user_preferences_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    write_user_file("color = false\nverbose = true\n")
+    try:
+        output.read_user_preferences()
+        assert output.color_enabled(True) is False
+        assert output.SETTINGS.verbose == 1
+    finally:
+        output.SETTINGS.reset()
+
+
+def test_a_verbose_user_file_prints_the_traceback_of_a_bug() -> None:
+    write_user_file("verbose = true\n")
+    done = qdev("config", "schema", _QDEV_INJECT_CRASH="1")
+    assert done.returncode == 70
+    assert "Traceback (most recent call last)" in done.stderr
+
+
+@pytest.mark.parametrize("content", ["color = [not toml", "color = 'yes'", "x" * 1_000_001])
+def test_a_broken_user_file_has_no_preferences_here(content: str) -> None:
+    write_user_file(content)
+    output.read_user_preferences()
+    assert output.SETTINGS.user_color is None
+    output.SETTINGS.reset()
+
+
 def test_settings_reset() -> None:
     settings = output.OutputSettings()
     settings.verbose, settings.quiet, settings.color = 3, True, True

@@ -23,7 +23,7 @@ import sys
 import zlib
 
 from qdev import __version__
-from qdev.output import SETTINGS, color_enabled
+from qdev.output import SETTINGS, color_enabled, read_user_preferences
 
 TYPE_CHECKING = False  # typing costs milliseconds on the path this module exists for
 if TYPE_CHECKING:
@@ -54,9 +54,11 @@ def is_help_request(argv: Sequence[str]) -> bool:
 
 
 def wants_color(argv: Sequence[str]) -> bool:
-    """Whether help on stdout is coloured: --no-color, NO_COLOR, FORCE_COLOR, then the tty."""
+    """Whether help on stdout is coloured: --no-color, NO_COLOR, FORCE_COLOR, the user's
+    file, then the tty."""
     if "--no-color" in argv:
         return False
+    read_user_preferences()
     saved = SETTINGS.color
     SETTINGS.color = None
     try:

@@ -1,8 +1,9 @@
 """Terminal output settings shared by every command: verbosity and colour.
 
-Colour, highest precedence first: --no-color, NO_COLOR, FORCE_COLOR, and finally whether the
-stream is a terminal. Results go to stdout; status lines (`info`) go to stderr and -q hides them;
-`detail` lines appear only with -v. rich is imported only when a console is asked for.
+Colour, highest precedence first: --no-color, NO_COLOR, FORCE_COLOR, `color` in the user's
+file, and finally whether the stream is a terminal. Results go to stdout; status lines (`info`)
+go to stderr and -q hides them; `detail` lines appear only with -v (or `verbose = true` in the
+user's file). rich is imported only when a console is asked for.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-class OutputSettings:
-    """What the global options asked for; `color` None means: decide per stream."""
+USER_FILE_LIMIT = 1_000_000  # the config loader refuses bigger files, and says so
 
-    __slots__ = ("color", "quiet", "verbose")
+
+class OutputSettings:
+    """What the global options and the user's file ask for; None means: decide per stream."""
+
+    __slots__ = ("color", "quiet", "user_color", "verbose")
     verbose: int
     quiet: bool
     color: bool | None
+    user_color: bool | None
 
     def __init__(self) -> None:
         self.reset()
@@ -33,6 +38,7 @@ class OutputSettings:
         self.verbose = 0
         self.quiet = False
         self.color = None
+        self.user_color = None
 
 
 SETTINGS = OutputSettings()
@@ -46,7 +52,41 @@ def color_enabled(stream_isatty: bool | None = None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    if SETTINGS.user_color is not None:
+        return SETTINGS.user_color
     return _isatty(sys.stdout) if stream_isatty is None else stream_isatty
+
+
+def user_file() -> str:
+    """The user's own qdev file, where the config loader reads it."""
+    if os.name == "posix" and sys.platform != "darwin":  # as platformdirs, minus its import time
+        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        return os.path.join(base, "qdev", "config.toml")
+    from platformdirs import user_config_path
+
+    return str(user_config_path("qdev") / "config.toml")
+
+
+def read_user_preferences() -> None:
+    """Take `color` and `verbose` from the user's file, if it has them.
+
+    Validating the file is the config loader's job (a bad file is an error there); here a file
+    that cannot be read or parsed simply has no preferences.
+    """
+    path = user_file()
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > USER_FILE_LIMIT:
+            return
+        import tomllib
+
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, ValueError):
+        return
+    if isinstance(data.get("color"), bool):
+        SETTINGS.user_color = data["color"]
+    if data.get("verbose") is True:
+        SETTINGS.verbose = max(SETTINGS.verbose, 1)
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -23,7 +23,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from qdev import __version__, helpcache
-from qdev.output import SETTINGS
+from qdev.output import SETTINGS, read_user_preferences
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
 COMMANDS: list[str] = ["config", "release", "init", "env", "check"]
@@ -61,7 +61,8 @@ def _global_options(
     ] = False,
 ) -> None:
     """qdev: one standard for the team's Python repos, verified the same way everywhere."""
-    SETTINGS.verbose = int(verbose)
+    if verbose:
+        SETTINGS.verbose = max(SETTINGS.verbose, 1)
     SETTINGS.quiet = quiet
     if no_color:
         SETTINGS.color = False
@@ -103,6 +104,7 @@ def run(argv: Sequence[str]) -> int:
 
     args = list(argv)
     SETTINGS.reset()
+    read_user_preferences()
     with _sigterm_interrupts(), error_boundary(lambda: _asks_verbose(args)) as code:
         if helpcache.is_help_request(args):
             code[0] = _render_help(args)
