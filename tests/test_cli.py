@@ -242,6 +242,23 @@ def test_help_drawn_from_the_command_tree_equals_help_from_parsing(
         assert f"Usage: {' '.join(['qdev', *path])}" in drawn
 
 
+def test_help_texts_do_not_depend_on_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The help cache is not keyed by folder: a default like Path.cwd() in a help text would be
+    shown in every other folder too."""
+    texts: list[list[str]] = []
+    for folder in (tmp_path / "one", tmp_path / "two"):
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        rendered = []
+        for path in command_paths():
+            cli_app._show_help(cli_app.build_app(), [*path, "--help"])
+            rendered.append(capsys.readouterr().out)
+        texts.append(rendered)
+    assert texts[0] == texts[1]
+
+
 def test_help_with_a_positional_value_is_parsed_as_usual(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
