@@ -1,7 +1,11 @@
 """The one place qdev starts subprocesses.
 
-Argument lists only, never a shell string. Every child runs in its own process group, so a
-timeout or Ctrl-C ends the whole tree, not just the direct child.
+Argument lists only, never a shell string. Every child runs in its own session (process group),
+so a timeout or Ctrl-C ends the whole tree, not just the direct child: SIGTERM, then SIGKILL
+after GRACE_SECONDS. `run` runs one child, its output captured (decoded as UTF-8) or streamed
+to our terminal; `ChildGroup` runs children from several threads and ends them all at once.
+The environment is ours unless `env` (built with `child_env`) replaces it. A tool that is not
+there is ToolMissing (exit 3) with how to install it; a timeout is ProcessTimeout (exit 1).
 """
 
 from __future__ import annotations
