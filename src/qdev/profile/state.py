@@ -21,7 +21,12 @@ HEADER = "# Written by qdev: which profile rendered which file. Commit it; don't
 
 
 def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The hash as `sha256:<hex>`.
+
+    The prefix names the algorithm, and keeps secret scanners from taking the hash for a
+    high-entropy credential.
+    """
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
