@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from qdev import __version__, helpcache, output
 from qdev.__main__ import main
@@ -673,3 +675,45 @@ def test_the_version_in_the_package_matches_the_distribution() -> None:
 
     assert version("qdev") == __version__
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", __version__)
+
+
+# --- properties of the help cache -----------------------------------------------------------
+
+WORDS = st.from_regex(r"[a-z][a-z0-9_-]{0,12}", fullmatch=True)
+
+
+@given(
+    flags=st.lists(st.sampled_from(sorted(helpcache.GLOBAL_FLAGS)), max_size=3),
+    words=st.lists(WORDS, max_size=4),
+    help_flag=st.sampled_from(helpcache.HELP_FLAGS),
+)
+def test_flags_then_words_then_help_is_always_cacheable(
+    flags: list[str], words: list[str], help_flag: str
+) -> None:
+    assert helpcache.is_help_request([*flags, *words, help_flag])
+
+
+@given(
+    words=st.lists(WORDS, max_size=3),
+    odd=st.text(min_size=1).filter(lambda token: not helpcache._is_word(token)),
+)
+def test_any_token_that_is_not_a_plain_word_is_left_to_click(words: list[str], odd: str) -> None:
+    assume(odd not in helpcache.GLOBAL_FLAGS)
+    assert not helpcache.is_help_request([*words, odd, "--help"])
+    assert not helpcache.is_help_request([*words, odd])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
+@given(
+    words=st.lists(WORDS, max_size=3),
+    columns=st.integers(min_value=20, max_value=300),
+    text=st.text(alphabet=st.characters(exclude_categories=["Cs"])),
+)
+def test_a_stored_text_comes_back_exactly(
+    monkeypatch: pytest.MonkeyPatch, words: list[str], columns: int, text: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    argv = [*words, "--help"]
+    assert helpcache.store(argv, False, columns, text) is not None
+    assert helpcache.lookup(argv) == text
+    assert helpcache.lookup([*words, "-h"]) is None  # another request, another entry

@@ -133,7 +133,7 @@ def cache_key(argv: Sequence[str], color: bool, columns: int) -> str:
         repr(style),
         os.environ.get("TYPER_USE_RICH", ""),
     ]
-    return "\x1f".join(fields).replace("\n", " ")
+    return "\x1f".join(fields).replace("\n", " ").replace("\r", " ")
 
 
 def _entry_path(key: str) -> str:
@@ -145,7 +145,7 @@ def lookup(argv: Sequence[str]) -> str | None:
     """The stored help text for this request in this terminal, or None."""
     key = cache_key(argv, wants_color(argv), width())
     try:
-        with open(_entry_path(key), encoding="utf-8") as handle:
+        with open(_entry_path(key), encoding="utf-8", newline="") as handle:
             stored_key = handle.readline().rstrip("\n")
             text = handle.read()
     except (OSError, UnicodeDecodeError):
