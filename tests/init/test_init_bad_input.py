@@ -135,3 +135,19 @@ def test_a_folder_in_the_way_of_a_profile_file(tmp_path: Path, qdev: RunQdev) ->
     (tmp_path / "demo" / "noxfile.py").mkdir(parents=True)
     err = refused(qdev, tmp_path, tmp_path / "demo")
     assert "noxfile.py is in the way" in err
+
+
+def test_a_profile_with_an_invalid_qdev_toml(tmp_path: Path, qdev: RunQdev) -> None:
+    profile = tmp_path / "team-profile"
+    shutil.copytree(source.builtin_path(), profile)
+    (profile / "qdev.toml").write_text("[check]\ncoverage = 140\n")
+    err = refused(qdev, tmp_path, tmp_path / "demo", "--profile", profile)
+    assert "team-profile/qdev.toml" in err
+    assert "coverage" in err
+
+
+def test_a_broken_state_file_is_reported_and_left_alone(tmp_path: Path, qdev: RunQdev) -> None:
+    (tmp_path / "demo" / ".qdev").mkdir(parents=True)
+    (tmp_path / "demo" / ".qdev" / "state.toml").write_text("profile = [\n")
+    err = refused(qdev, tmp_path, tmp_path / "demo")
+    assert "state.toml: not a qdev state file" in err
