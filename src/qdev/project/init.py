@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdev.config.models import PYTHON_VERSION, Kind, QdevConfig
-from qdev.errors import ConfigError, QdevError, UsageError
+from qdev.errors import QdevError, UsageError
 from qdev.profile import source
 from qdev.profile import state as profile_state
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
@@ -278,19 +278,12 @@ def _profile(options: InitOptions, existing: _Existing) -> Profile:
 
 
 def _profile_config(profile: Profile) -> QdevConfig:
-    """The profile's own qdev.toml: the defaults of a new repo."""
+    """The profile's own qdev.toml (and the profiles it extends): the defaults of a new repo."""
     if not profile.config_file.is_file():
         return QdevConfig()
-    from pydantic import ValidationError
+    from qdev.config.loader import validate_file
 
-    try:
-        data = tomllib.loads(profile.config_file.read_text(encoding="utf-8"))
-        data.pop("extends", None)
-        return QdevConfig.model_validate(data)
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ConfigError(
-            [f"{profile.config_file}: {exc}"], fix="fix the profile's qdev.toml"
-        ) from exc
+    return validate_file(profile.config_file).config
 
 
 def _extends_line(profile: Profile, root: Path, from_folder: bool) -> str:
