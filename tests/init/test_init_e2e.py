@@ -136,6 +136,7 @@ def test_the_made_repo_records_its_profile_and_every_rendered_file(made_repo: Ma
     assert "git: new repository" in output
     assert "git hook: installed" in output
     assert process.run(["git", "branch", "--show-current"], cwd=repo).stdout.strip() == "main"
+    assert not process.run(["git", "rev-parse", "--verify", "HEAD"], cwd=repo).ok  # no --commit
 
 
 def test_init_leaves_no_environment_variables_of_its_own_behind() -> None:
