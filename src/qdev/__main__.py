@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(text)
                 sys.stdout.flush()
                 return 0
+        if args[:1] == ["check"]:
+            # A check the cache answers whole is printed without typer (check/fastpath.py).
+            from qdev.check.fastpath import answer_from_cache
+
+            code = answer_from_cache(args[1:])
+            if code is not None:
+                return code
         from qdev.cli.app import run
 
         return run(args)

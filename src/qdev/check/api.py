@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qdev.check.model import CheckRun
-from qdev.check.runner import Progress, Schedule, run_steps
+from qdev.check.runner import Progress, Schedule, from_cache, run_steps
 from qdev.check.steps import Step, StepContext, all_steps
 from qdev.errors import ToolMissing, UsageError
 
@@ -39,18 +39,22 @@ def load(
     start: Path | None = None, overrides: Mapping[str, object] | None = None
 ) -> tuple[Path, QdevConfig]:
     """The repo root and its effective configuration."""
-    try:
-        from qdev.config.loader import load_config
-    except ImportError:  # the loader is not there yet: built-in defaults
-        from qdev.config.models import QdevConfig
-        from qdev.tools import git
+    root, config, _ = load_with_inputs(start, overrides)
+    return root, config
 
-        root = git.find_root(start or Path.cwd())
-        if root is None:
-            raise UsageError(f"{start or Path.cwd()} is not inside a git repository") from None
-        return root, QdevConfig()
+
+def load_with_inputs(
+    start: Path | None = None, overrides: Mapping[str, object] | None = None
+) -> tuple[Path, QdevConfig, list[str]]:
+    """The repo root, its configuration, and every file that could change the configuration
+    (the repo's, the profile's and the user's config files, whether they exist or not)."""
+    from qdev.config.loader import load_config, user_config_file
+
     loaded = load_config(start, overrides=overrides)
-    return loaded.root, loaded.config
+    inputs = [loaded.root / "qdev.toml", loaded.root / "pyproject.toml", user_config_file()]
+    if loaded.profile_dir is not None:
+        inputs += sorted(loaded.profile_dir.glob("*.toml"))
+    return loaded.root, loaded.config, [str(path) for path in inputs]
 
 
 def select(config: QdevConfig, names: Sequence[str], ctx: StepContext) -> dict[str, Step]:
@@ -134,6 +138,16 @@ def run_check(
             Schedule(jobs, options.fail_fast, options.use_cache and not options.fix),
             progress,
         )
+
+
+def cached_check(root: Path, config: QdevConfig, options: CheckOptions) -> CheckRun | None:
+    """The whole run answered from the cache, or None when any step would have to run."""
+    if not options.use_cache or options.fix:
+        return None
+    with context(root, config, options) as ctx:
+        steps = select(config, options.steps, ctx)
+        check_tools(ctx, steps)
+        return from_cache(ctx, steps, Schedule(1, options.fail_fast, True))
 
 
 def list_steps(config: QdevConfig) -> list[tuple[str, str, bool, bool]]:

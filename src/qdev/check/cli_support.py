@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from qdev.check.api import CheckOptions, list_steps, load, run_check
+from qdev.check import replay
+from qdev.check.api import CheckOptions, list_steps, load, load_with_inputs, run_check
 from qdev.check.model import CheckRun
 from qdev.check.progress import LiveProgress, PlainProgress
 from qdev.check.runner import NoProgress, Progress
@@ -50,7 +51,7 @@ def run(
     fmt: str,
     output: Path | None,
 ) -> int:
-    root, config = load()
+    root, config, inputs = load_with_inputs()
     options = CheckOptions(
         steps=list(steps),
         jobs=jobs,
@@ -60,24 +61,22 @@ def run(
         changed=changed,
         base=base,
     )
+    # Taken before the run: the stored answer must describe the files the steps saw.
+    replayable = not (fix or changed or base)
+    seen = replay.fingerprint(root, inputs) if replayable else ""
     shown = list(steps) or config.check.steps
     with _progress(shown, fmt != "text" and output is None) as progress:
         result = run_check(root, config, options, progress)
+    if replayable:
+        replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
     report(result, fmt, output)
     return result.exit_code
 
 
 def report(result: CheckRun, fmt: str, output: Path | None) -> None:
-    from qdev.check.reporters import render
+    from qdev.check.reporters import emit
 
-    verbose = SETTINGS.verbose > 0
-    if output is not None:
-        write_atomic(output, render(result, fmt, verbose=verbose))
-        if fmt != "text":
-            sys.stdout.write(render(result, "text", verbose=verbose))
-        return
-    sys.stdout.write(render(result, fmt, verbose=verbose))
-    sys.stdout.flush()
+    emit(result, fmt, output, verbose=SETTINGS.verbose > 0)
 
 
 def run_matrix(steps: Sequence[str]) -> int:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from qdev.check.model import CheckRun
 
 FORMATS = ("text", "json", "junit", "github")
@@ -23,3 +26,16 @@ def render(run: CheckRun, fmt: str, *, verbose: bool = False) -> str:
         "github": github.render,
     }
     return renderers[fmt](run)
+
+
+def emit(run: CheckRun, fmt: str, output: Path | None, *, verbose: bool = False) -> None:
+    """Print the report, or write it to `output` and print the text summary."""
+    if output is not None:
+        from qdev.fileio import write_atomic
+
+        write_atomic(output, render(run, fmt, verbose=verbose))
+        if fmt != "text":
+            sys.stdout.write(render(run, "text", verbose=verbose))
+        return
+    sys.stdout.write(render(run, fmt, verbose=verbose))
+    sys.stdout.flush()
