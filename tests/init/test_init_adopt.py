@@ -72,6 +72,7 @@ def test_adoption_keeps_every_comment_and_value_of_a_hand_written_pyproject(
         assert merged["project"][key] == value
     assert merged["tool"]["mypy"]["strict"] is True
     assert "pytest" in " ".join(merged["dependency-groups"]["dev"])
+    assert "build-system" not in merged  # how (whether) it is built stays the project's choice
     assert "merge  pyproject.toml" in ran.out
     assert "keeps your" in ran.out
 
@@ -211,3 +212,18 @@ def test_commit_with_nothing_new_to_commit_is_not_an_error(tmp_path: Path, qdev:
     assert second.code == 0, second.err
     assert "nothing to commit" in second.out
     assert git(repo, "status", "--porcelain") == "?? scratch.txt\n"
+
+
+def test_an_adopted_project_keeps_its_own_build_backend(tmp_path: Path, qdev: RunQdev) -> None:
+    repo = tmp_path / "legacy"
+    repo.mkdir()
+    original = (
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "legacy"\nversion = "1.0"\n'
+    )
+    (repo / "pyproject.toml").write_text(original)
+    ran = qdev("init", repo, "--yes", "--no-env", "--no-git")
+    assert ran.code == 0, ran.err
+    merged = tomllib.loads((repo / "pyproject.toml").read_text())
+    assert merged["build-system"] == tomllib.loads(original)["build-system"]
+    assert "keeps your build-system.requires, build-system.build-backend" in ran.out

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qdev.config.models import PYTHON_VERSION, Kind, QdevConfig
 from qdev.errors import QdevError, UsageError
@@ -83,6 +84,8 @@ class _Existing:
     has_pyproject: bool = False
     rendered_before: frozenset[str] = frozenset()
     """Files the profile rendered here before, from .qdev/state.toml."""
+    unpackaged: bool = False
+    """Its pyproject.toml has no [build-system]: how (whether) it is built stays its choice."""
 
     def owns(self, path: str) -> bool:
         """Whether the profile may write `path`: a project's own code stays its own.
@@ -104,6 +107,8 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     if existing.in_pyproject:
         rendered = config_into_pyproject(rendered)
     rendered = [item for item in rendered if existing.owns(item.path)]
+    if existing.unpackaged:
+        rendered = without_build_system(rendered)
     plan = plan_files(root, rendered, settings.profile, force=options.force)
     result = InitResult(settings, plan)
     if options.dry_run:
@@ -148,8 +153,10 @@ def _target(path: Path) -> Path:
 def _read_existing(root: Path) -> _Existing:
     if not root.is_dir():
         return _Existing()
-    pyproject_name = _pyproject_name(root / "pyproject.toml")
-    has_pyproject = (root / "pyproject.toml").is_file()
+    pyproject = _read_pyproject(root / "pyproject.toml")
+    pyproject_name = _project_name(pyproject)
+    has_pyproject = pyproject is not None
+    unpackaged = pyproject is not None and "build-system" not in pyproject
     recorded = profile_state.read(root)
     before = frozenset(recorded.files) if recorded else frozenset()
     if not ((root / "qdev.toml").is_file() or has_pyproject):
@@ -159,7 +166,10 @@ def _read_existing(root: Path) -> _Existing:
     loaded = load_config(root)
     if loaded.root.resolve() != root.resolve() or loaded.config_file is None:
         return _Existing(
-            pyproject_name=pyproject_name, has_pyproject=has_pyproject, rendered_before=before
+            pyproject_name=pyproject_name,
+            has_pyproject=has_pyproject,
+            rendered_before=before,
+            unpackaged=unpackaged,
         )
     in_pyproject = loaded.config_file.name == "pyproject.toml"
     explicit = frozenset(loaded.sources)
@@ -171,7 +181,22 @@ def _read_existing(root: Path) -> _Existing:
         in_pyproject,
         has_pyproject,
         before,
+        unpackaged,
     )
+
+
+def without_build_system(rendered: list[RenderedFile]) -> list[RenderedFile]:
+    """The profile's pyproject.toml less its [build-system], for a project that has none."""
+    import tomlkit
+
+    def strip(item: RenderedFile) -> RenderedFile:
+        if item.path != "pyproject.toml":
+            return item
+        doc = tomlkit.parse(item.content.decode("utf-8"))
+        doc.pop("build-system", None)
+        return RenderedFile(item.path, tomlkit.dumps(doc).encode("utf-8"))
+
+    return [strip(item) for item in rendered]
 
 
 def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
@@ -194,16 +219,19 @@ def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
     return [files[path] for path in sorted(files)]
 
 
-def _pyproject_name(path: Path) -> str | None:
+def _read_pyproject(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(
             f"{path}: is not valid TOML ({exc})", fix="fix the file, then run qdev init again"
         ) from exc
-    project = data.get("project")
+
+
+def _project_name(pyproject: dict[str, Any] | None) -> str | None:
+    project = (pyproject or {}).get("project")
     name = project.get("name") if isinstance(project, dict) else None
     return name if isinstance(name, str) else None
 
