@@ -141,3 +141,11 @@ def test_matrix_runs_the_steps_under_each_python_through_nox(repo: Path) -> None
     assert "Session check-3.11 was successful" in out
     assert "Session check-3.12 was successful" in out
     assert failing.code == 1
+
+
+def test_check_from_a_subfolder_checks_the_whole_repo(repo: Path) -> None:
+    ran = qdev(repo / "src" / "quantlib", "check", "lint", "--format", "json")
+
+    assert ran.code == 0, ran.stderr
+    assert ran.steps()["lint"]["status"] == "passed"
+    assert (repo / ".qdev" / "cache" / "check").is_dir()

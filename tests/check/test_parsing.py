@@ -12,7 +12,7 @@ from qdev.check.steps import StepContext
 from qdev.check.steps.audit import _judge
 from qdev.check.steps.ruff import _diff_findings
 from qdev.check.steps.test import _failures, _uncovered
-from qdev.check.steps.typecheck import MYPY_LINE
+from qdev.check.steps.typecheck import MYPY_LINE, pyright_findings
 from qdev.config.models import QdevConfig
 from qdev.tools.process import ChildGroup
 
@@ -107,3 +107,30 @@ def test_a_known_vulnerability_fails_the_audit_at_the_lock_line(ctx: StepContext
 
 def test_a_clean_audit_of_every_package_passes(ctx: StepContext) -> None:
     assert _audit([{"name": "idna", "version": "3.0", "vulns": []}], ctx).status is Status.PASSED
+
+
+def test_pyright_diagnostics_count_lines_from_one(ctx: StepContext) -> None:
+    report = {
+        "generalDiagnostics": [
+            {
+                "file": str(ctx.root / "src" / "a.py"),
+                "severity": "error",
+                "message": 'Type "str" is not assignable to return type "int"',
+                "range": {
+                    "start": {"line": 6, "character": 11},
+                    "end": {"line": 6, "character": 17},
+                },
+                "rule": "reportReturnType",
+            },
+            {"file": "b.py", "severity": "warning", "message": "unused", "range": {}},
+        ]
+    }
+
+    [finding] = pyright_findings(ctx, report)
+
+    assert (finding.path, finding.line, finding.column, finding.code) == (
+        "src/a.py",
+        7,
+        12,
+        "reportReturnType",
+    )

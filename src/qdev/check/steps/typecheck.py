@@ -79,17 +79,7 @@ class Typecheck(Step):
             report: dict[str, Any] = json.loads(result.stdout)
         except json.JSONDecodeError:
             return tool_error(argv, result.returncode, result.output)
-        findings = [
-            Finding(
-                str(diag.get("message", "")),
-                relative(ctx, str(diag.get("file", ""))),
-                int(diag["range"]["start"]["line"]) + 1,
-                int(diag["range"]["start"]["character"]) + 1,
-                diag.get("rule"),
-            )
-            for diag in report.get("generalDiagnostics", [])
-            if diag.get("severity") == "error"
-        ]
+        findings = pyright_findings(ctx, report)
         output = "\n".join(finding.render() for finding in findings)
         return judged(
             result.ok, findings, output, argv, passed="no type errors", failed="{n} type error{s}"
@@ -98,3 +88,18 @@ class Typecheck(Step):
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
+
+
+def pyright_findings(ctx: StepContext, report: dict[str, Any]) -> list[Finding]:
+    """Errors from `pyright --outputjson`, whose lines and characters count from 0."""
+    return [
+        Finding(
+            str(diag.get("message", "")),
+            relative(ctx, str(diag.get("file", ""))),
+            int(diag["range"]["start"]["line"]) + 1,
+            int(diag["range"]["start"]["character"]) + 1,
+            diag.get("rule"),
+        )
+        for diag in report.get("generalDiagnostics", [])
+        if diag.get("severity") == "error"
+    ]
