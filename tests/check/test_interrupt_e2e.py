@@ -1,4 +1,4 @@
-"""Ctrl-C during a check ends every child process within 2 seconds and exits 130."""
+"""Ctrl-C (or SIGTERM) during a check ends every child process within 2 s and exits 130."""
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_sigint_ends_every_child_and_exits_130(repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_ends_every_child_and_exits_130(
+    repo: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
     (repo / "tests" / "test_sleep.py").write_text(SLEEPING_TEST)
     pids_file = tmp_path / "pids"
     env = {**os.environ, "PIDS_FILE": str(pids_file)}
@@ -58,7 +61,7 @@ def test_sigint_ends_every_child_and_exits_130(repo: Path, tmp_path: Path) -> No
     pytest_pid, grandchild_pid = map(int, pids_file.read_text().split())
 
     sent = time.monotonic()
-    check.send_signal(signal.SIGINT)
+    check.send_signal(sig)
     _, stderr = check.communicate(timeout=10)
 
     assert check.returncode == 130, stderr
