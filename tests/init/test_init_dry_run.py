@@ -10,14 +10,15 @@ import pytest
 
 from qdev.profile import source
 from qdev.profile.render import render_profile
-from qdev.project.init import InitOptions, _Existing, resolve_settings, variables
+from qdev.project.existing import ExistingRepo
+from qdev.project.settings import InitOptions, resolve_settings, variables
 
 from .helpers import RunQdev, snapshot
 
 
 def every_rendered_path(kind: str) -> list[str]:
     settings = resolve_settings(
-        InitOptions(Path("demo"), kind=kind), Path("/x/demo"), _Existing(), None
+        InitOptions(Path("demo"), kind=kind), Path("/x/demo"), ExistingRepo(), None
     )
     rendered = render_profile(settings.profile, kind, "github", variables(settings))
     return [f.path for f in rendered]

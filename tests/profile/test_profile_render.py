@@ -64,7 +64,8 @@ def test_files_without_the_tmpl_suffix_are_copied_byte_for_byte(tmp_path: Path) 
 
 
 def _all_variables() -> dict[str, str]:
-    from qdev.project.init import InitOptions, _Existing, resolve_settings, variables
+    from qdev.project.existing import ExistingRepo
+    from qdev.project.settings import InitOptions, resolve_settings, variables
 
-    settings = resolve_settings(InitOptions(Path("demo")), Path("/tmp/demo"), _Existing(), None)
+    settings = resolve_settings(InitOptions(Path("demo")), Path("/tmp/demo"), ExistingRepo(), None)
     return variables(settings)
