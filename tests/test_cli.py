@@ -659,6 +659,67 @@ def test_a_broken_user_file_has_no_preferences_here(content: str) -> None:
     output.SETTINGS.reset()
 
 
+def test_version_and_cached_help_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"qdev {__version__}\n"
+    assert cli_app.run(["-q", "--version"]) == 0
+    assert capsys.readouterr().out == f"qdev {__version__}\n"
+    assert main(["--help"]) == 0
+    rendered = capsys.readouterr().out
+    assert len(help_entries()) == 1
+    assert main(["-h"]) == 0  # another request: drawn and stored again
+    assert main(["--help"]) == 0
+    assert capsys.readouterr().out == rendered * 2
+    assert len(help_entries()) == 2
+
+
+def test_an_injected_crash_in_process_is_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(cli_app.CRASH_VAR, "1")
+    assert cli_app.run(["config", "schema"]) == 70
+    assert "this is a bug in qdev" in capsys.readouterr().err
+
+
+def test_completion_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(cli_app.COMPLETE_VAR, "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "qdev conf")
+    monkeypatch.setenv("COMP_CWORD", "1")
+    assert cli_app.run([]) == 0
+    assert capsys.readouterr().out.split() == ["config"]
+
+
+def test_help_width_follows_the_terminal_stdout_is_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("TERMINAL_WIDTH", raising=False)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 123, 0, 0))
+    with os.fdopen(follower, "w") as terminal:
+        monkeypatch.setattr(sys, "stdout", terminal)
+        assert helpcache.width() == 123
+        assert helpcache.wants_color([]) is True
+        assert helpcache.wants_color(["--no-color"]) is False
+    os.close(leader)
+
+
+def test_a_closed_stdout_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert helpcache._isatty() is False
+    assert output.color_enabled() is False
+    assert helpcache.width() == 80
+
+
 def test_settings_reset() -> None:
     settings = output.OutputSettings()
     settings.verbose, settings.quiet, settings.color = 3, True, True

@@ -157,6 +157,29 @@ def test_find_uv_falls_back_to_the_uv_package(monkeypatch: pytest.MonkeyPatch) -
     assert os.access(uv, os.X_OK)
 
 
+def test_find_uv_without_uv_anywhere_is_tool_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setitem(sys.modules, "uv", None)  # the uv package is not installed
+    with pytest.raises(ToolMissing, match="uv is not installed") as caught:
+        find_uv()
+    assert caught.value.fix is not None
+    assert "pip install uv" in caught.value.fix
+
+
+def test_ctrl_c_while_waiting_ends_the_child_in_process(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pids"
+    pids: list[int] = []
+
+    def interrupt_when_started() -> None:
+        pids.extend(wait_for_pids(pidfile))
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_started).start()
+    with pytest.raises(Interrupted):
+        run([PY, "-c", FAMILY, pidfile], timeout=30)
+    assert_all_gone(pids)
+
+
 def test_a_timeout_ends_the_child_and_its_grandchild(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
     pids: list[int] = []

@@ -46,5 +46,5 @@ def main(argv: list[str] | None = None) -> int:
         return handle_exception(BrokenPipeError())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - `python -m qdev`, run as a subprocess in tests
     sys.exit(main())
