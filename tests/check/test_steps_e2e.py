@@ -164,3 +164,17 @@ def test_plain_progress_lines_go_to_stderr_in_ci(repo: Path) -> None:
     assert "qdev check: lint started" in ran.stderr
     assert "qdev check: lint passed in" in ran.stderr
     assert ran.json()["ok"] is True  # stdout holds the report and nothing else
+
+
+def test_a_lock_check_that_cannot_reach_the_index_is_not_run(repo: Path) -> None:
+    text = (repo / "pyproject.toml").read_text(encoding="utf-8")
+    (repo / "pyproject.toml").write_text(
+        text.replace("dependencies = []", 'dependencies = ["qdev-nowhere-zz"]')
+    )
+
+    # uv's own switch stands in for a network failure.
+    ran = qdev(repo, "check", "lock", "--format", "json", env={"UV_OFFLINE": "1"})
+
+    assert ran.code == 0
+    assert ran.steps()["lock"]["status"] == "not_run"
+    assert "could not reach the package index" in ran.steps()["lock"]["summary"]

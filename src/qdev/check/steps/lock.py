@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from qdev.check.model import Finding, Outcome
+import re
+
+from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import judged
 from qdev.tools.process import find_uv
+
+OFFLINE = re.compile(
+    r"error sending request|dns error|failed to lookup address|Connection refused|"
+    r"network connectivity is disabled|the network was disabled|timed out",
+    re.IGNORECASE,
+)
+
+
+def _last_line(text: str) -> str:
+    return next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")[:200]
 
 
 @register
@@ -25,6 +37,10 @@ class Lock(Step):
         result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.ok:
             return judged(True, [], result.output, argv, passed="uv.lock is up to date", failed="")
+        if OFFLINE.search(result.stderr):
+            # uv could not ask the index: that says nothing about the lock either way.
+            reason = f"uv could not reach the package index: {_last_line(result.stderr)}"
+            return Outcome(Status.NOT_RUN, reason, (), result.output, tuple(argv))
         reason = next(
             (ln.strip() for ln in result.stderr.splitlines() if "error" in ln.lower()), ""
         )
