@@ -18,6 +18,7 @@ from qdev.tools import process
 
 SYNC_TIMEOUT = 900.0
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+PYTHON_VERSION_LIKE = re.compile(r"^3\.\d{1,2}$")
 
 
 class StaleLock(UsageError):
@@ -143,9 +144,6 @@ def _verify(version: str, supported: list[str], requested: str | None) -> None:
             f"asked for Python {requested}, the environment has {version}",
             fix=f"uv python install {requested}, then qdev env --python {requested}",
         )
-
-
-PYTHON_VERSION_LIKE = re.compile(r"^3\.\d{1,2}$")
 
 
 def install_hook(root: Path) -> str:
