@@ -178,3 +178,16 @@ def test_a_lock_check_that_cannot_reach_the_index_is_not_run(repo: Path) -> None
     assert ran.code == 0
     assert ran.steps()["lock"]["status"] == "not_run"
     assert "could not reach the package index" in ran.steps()["lock"]["summary"]
+
+
+def test_an_unreachable_vulnerability_service_makes_the_audit_not_run(repo: Path) -> None:
+    # OSV is not reachable from these machines: a real connection failure, not a mock.
+    args = '["--vulnerability-service", "osv", "--timeout", "3"]'
+    _append(repo, "qdev.toml", f"\n[check.audit]\nargs = {args}\n")
+
+    ran = qdev(repo, "check", "audit", "--format", "json")
+
+    assert ran.code == 0
+    audit = ran.steps()["audit"]
+    assert audit["status"] == "not_run"
+    assert "could not reach the vulnerability service" in audit["summary"]
