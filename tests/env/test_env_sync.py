@@ -9,7 +9,7 @@ import pytest
 
 from qdev import envstate
 
-from .helpers import RunCli
+from .helpers import RunCli, pyenv_selection
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ def test_a_python_that_is_not_installed_is_exit_3_with_the_fix(repo: Path, cli: 
 def test_another_supported_python_is_used_when_asked(
     repo: Path, cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PYENV_VERSION", "3.11.7:3.12.1")
+    monkeypatch.setenv("PYENV_VERSION", pyenv_selection("3.11", "3.12"))
     ran = cli("env", "--python", "3.12", "--json", cwd=repo)
     assert ran.code == 0, ran.err
     assert json.loads(ran.out)["python"].startswith("3.12.")

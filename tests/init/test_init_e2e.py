@@ -11,14 +11,11 @@ import pytest
 
 from qdev.tools import process
 
-from .helpers import MadeRepo, RunQdev, copy_repo
+from .helpers import MadeRepo, RunQdev, copy_repo, pyenv_selection
 
 pytestmark = pytest.mark.e2e
 
 KINDS = ["library", "research", "service"]
-# pyenv's shims find an interpreter only for the selected versions: select them all, so uv
-# and nox can use every Python the repo supports.
-ALL_PYTHONS = "3.11.7:3.12.1:3.13.0"
 
 
 def run_in(repo: Path, *argv: str, **env: str) -> process.ProcessResult:
@@ -71,7 +68,8 @@ def test_nox_runs_the_check_session_for_every_supported_python(
     listed = run_in(repo, *nox, "--list")
     sessions = set(listed.stdout.replace("*", " ").split())
     assert {"check-3.11", "check-3.12", "check-3.13"} <= sessions
-    done = run_in(repo, *nox, "--", *STEPS_WITHOUT_NETWORK, PYENV_VERSION=ALL_PYTHONS)
+    every_python = pyenv_selection("3.11", "3.12", "3.13")
+    done = run_in(repo, *nox, "--", *STEPS_WITHOUT_NETWORK, PYENV_VERSION=every_python)
     for version in ("3.11", "3.12", "3.13"):
         assert f"check-{version}: success" in done.output
 
