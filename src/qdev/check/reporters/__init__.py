@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "junit", "github")
 
 
-def render(run: CheckRun, fmt: str, *, verbose: bool = False) -> str:
+def render(run: CheckRun, fmt: str, *, verbose: bool = False, colour: bool = False) -> str:
     """The report in `fmt` as one string, ready for stdout or a file."""
     renderers: dict[str, Callable[[CheckRun], str]]
     from qdev.check.reporters import github, json_report, junit, text
 
     renderers = {
-        "text": lambda r: text.render(r, verbose=verbose),
+        "text": lambda r: text.render(r, verbose=verbose, colour=colour),
         "json": json_report.render,
         "junit": junit.render,
         "github": github.render,
@@ -37,5 +37,8 @@ def emit(run: CheckRun, fmt: str, output: Path | None, *, verbose: bool = False)
         if fmt != "text":
             sys.stdout.write(render(run, "text", verbose=verbose))
         return
-    sys.stdout.write(render(run, fmt, verbose=verbose))
+    from qdev.output import color_enabled
+
+    colour = fmt == "text" and color_enabled(sys.stdout.isatty())
+    sys.stdout.write(render(run, fmt, verbose=verbose, colour=colour))
     sys.stdout.flush()

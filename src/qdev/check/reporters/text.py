@@ -11,6 +11,12 @@ LABELS = {
     Status.SKIPPED: "skipped",
 }
 MAX_OUTPUT_LINES = 200
+# ANSI colours, used only when colour is on (a terminal, FORCE_COLOR; never with NO_COLOR).
+COLOURS = {Status.PASSED: "32", Status.FAILED: "1;31", Status.NOT_RUN: "33", Status.SKIPPED: "2"}
+
+
+def _paint(text: str, status: Status, colour: bool) -> str:
+    return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
 
 
 def status_label(result: StepResult) -> str:
@@ -39,19 +45,23 @@ def step_block(result: StepResult, *, verbose: bool = False) -> str:
     return "\n".join([rule, *lines])
 
 
-def table(run: CheckRun) -> str:
+def table(run: CheckRun, *, colour: bool = False) -> str:
     width = max([len(r.id) for r in run.results] + [4])
     label_width = max([len(status_label(r)) for r in run.results] + [6])
     rows = [f"{'step'.ljust(width)}  {'status'.ljust(label_width)}  {'time':>7}  summary"]
     for result in run.results:
         seconds = f"{result.seconds:.2f}s"
-        label = status_label(result).ljust(label_width)
+        label = _paint(status_label(result).ljust(label_width), result.status, colour)
         rows.append(f"{result.id.ljust(width)}  {label}  {seconds:>7}  {result.summary}")
     return "\n".join(rows)
 
 
-def render(run: CheckRun, *, verbose: bool = False) -> str:
+def render(run: CheckRun, *, verbose: bool = False, colour: bool = False) -> str:
     blocks = [block for r in run.results if (block := step_block(r, verbose=verbose))]
-    verdict = "passed" if run.ok else "FAILED"
+    verdict = (
+        _paint("passed", Status.PASSED, colour)
+        if run.ok
+        else _paint("FAILED", Status.FAILED, colour)
+    )
     closing = f"qdev check {verdict}: {run.summary()} in {run.seconds:.2f}s"
-    return "\n\n".join([*blocks, table(run), closing]) + "\n"
+    return "\n\n".join([*blocks, table(run, colour=colour), closing]) + "\n"
