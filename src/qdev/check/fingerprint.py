@@ -38,6 +38,8 @@ class FileHashes:
             return "deleted"
         except IsADirectoryError:  # a submodule
             return "folder"
+        except OSError as exc:  # unreadable: still a key, and the step will say why
+            return f"error {exc.errno}"
         if path == "pyproject.toml" or path.endswith("/pyproject.toml"):
             data = _without_qdev_table(data)
         return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -51,6 +51,8 @@ def _content(path: Path) -> bytes:
         return b"missing"
     except IsADirectoryError:
         return b"folder"
+    except OSError as exc:
+        return f"error {exc.errno}".encode()
 
 
 def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
