@@ -149,3 +149,22 @@ def test_check_from_a_subfolder_checks_the_whole_repo(repo: Path) -> None:
     assert ran.code == 0, ran.stderr
     assert ran.steps()["lint"]["status"] == "passed"
     assert (repo / ".qdev" / "cache" / "check").is_dir()
+
+
+def test_a_terminal_gets_the_live_display_not_plain_lines(repo: Path) -> None:
+    import shlex
+    import shutil
+    import sys
+
+    from qdev.tools import process
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux `script` is needed to give qdev a terminal")
+    command = shlex.join([sys.executable, "-m", "qdev", "check", "format", "lint", "--no-cache"])
+    ran = process.run(["script", "-qec", command, "/dev/null"], cwd=repo, timeout=120)
+
+    assert ran.returncode == 0, ran.output
+    assert "\x1b[?25l" in ran.stdout  # rich's live display hides the cursor while it redraws
+    assert "qdev check: lint started" not in ran.stdout
+    assert ": 2 passed in" in ran.stdout
+    assert "\x1b[32mpassed" in ran.stdout  # colour on a terminal
