@@ -53,14 +53,12 @@ def answer_from_cache(args: Sequence[str]) -> int | None:
     parsed = parse(args)
     if parsed is None:
         return None
-    from pathlib import Path
-
-    from qdev.check import replay
-
     steps = parsed["steps"]
     assert isinstance(steps, list)
-    key = replay.run_key(steps, bool(parsed["fail_fast"]))
-    run = replay.lookup(Path.cwd(), key) or _from_step_cache(steps, key, bool(parsed["fail_fast"]))
+    try:
+        run = _cached_run(steps, bool(parsed["fail_fast"]))
+    except Exception:  # never fail here: the normal path runs and reports any problem
+        return None
     if run is None:
         return None
     from qdev.check.progress import PlainProgress
@@ -71,6 +69,15 @@ def answer_from_cache(args: Sequence[str]) -> int | None:
             PlainProgress().finished(result)
     emit(run, str(parsed["fmt"]), None)
     return run.exit_code
+
+
+def _cached_run(steps: list[str], fail_fast: bool) -> CheckRun | None:
+    from pathlib import Path
+
+    from qdev.check import replay
+
+    key = replay.run_key(steps, fail_fast)
+    return replay.lookup(Path.cwd(), key) or _from_step_cache(steps, key, fail_fast)
 
 
 def _from_step_cache(steps: list[str], key: str, fail_fast: bool) -> CheckRun | None:
