@@ -421,6 +421,40 @@ NAPPER = textwrap.dedent(
 )
 
 
+FLOOD = textwrap.dedent(
+    """
+    import sys
+    import qdev.cli.app as cli_app
+    build = cli_app.build_app
+
+    def with_flood():
+        app = build()
+
+        @app.command("flood")
+        def flood() -> None:
+            from qdev.output import console
+            for i in range(200_000):
+                console().print(f"line {i}")
+
+        return app
+
+    cli_app.build_app = with_flood
+    from qdev.__main__ import main
+    sys.exit(main(["flood"]))
+    """
+)
+
+
+def test_output_cut_off_by_a_closed_pipe_exits_141_quietly() -> None:
+    proc = subprocess.Popen([PY, "-c", FLOOD], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stdout.read(20).startswith(b"line 0")
+    proc.stdout.close()  # what `| head` does
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert stderr == b""
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_exits_130_without_a_traceback(sig: signal.Signals) -> None:
     proc = subprocess.Popen(

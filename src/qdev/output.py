@@ -98,18 +98,35 @@ def _isatty(stream: TextIO) -> bool:
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console on stdout (results) or stderr (status), coloured as the settings say."""
-    from rich.console import Console
-
     stream = sys.stderr if stderr else sys.stdout
     tty = _isatty(stream)
     use_color = color_enabled(tty)
-    return Console(
+    return _console_class()(
         file=stream,
         force_terminal=use_color,
         no_color=not use_color,
         highlight=False,
         soft_wrap=not tty,
     )
+
+
+_CONSOLE_CLASS: list[type[Console]] = []  # made once, on first use: rich loads only then
+
+
+def _console_class() -> type[Console]:
+    if _CONSOLE_CLASS:
+        return _CONSOLE_CLASS[0]
+    from rich.console import Console
+
+    class QdevConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1, which means "checks failed" here: let the error boundary
+            # give the documented 141 instead.
+            self.quiet = True
+            raise BrokenPipeError
+
+    _CONSOLE_CLASS.append(QdevConsole)
+    return QdevConsole
 
 
 def info(message: str) -> None:
