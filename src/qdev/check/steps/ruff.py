@@ -11,6 +11,7 @@ from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
 
 RUFF_CONFIGS = (*PROJECT_FILES, "ruff.toml", ".ruff.toml")
+RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")  # ruff formats and lints notebooks too
 HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
 
 
@@ -25,12 +26,14 @@ class _RuffStep(Step):
         return [
             path
             for path in ctx.changed
-            if path.endswith((".py", ".pyi")) and (ctx.root / path).exists()
+            if path.endswith(RUFF_SUFFIXES) and (ctx.root / path).exists()
         ]
 
     def reads(self, ctx: StepContext) -> list[str]:
         targets = self.targets(ctx)
-        files = ctx.python_files() if targets is None else targets
+        files = (
+            [p for p in ctx.tracked if p.endswith(RUFF_SUFFIXES)] if targets is None else targets
+        )
         return [*files, *config_files(ctx, RUFF_CONFIGS)]
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
