@@ -168,3 +168,10 @@ def test_a_terminal_gets_the_live_display_not_plain_lines(repo: Path) -> None:
     assert "qdev check: lint started" not in ran.stdout
     assert ": 2 passed in" in ran.stdout
     assert "\x1b[32mpassed" in ran.stdout  # colour on a terminal
+
+
+def test_matrix_refuses_flags_it_cannot_honour(repo: Path) -> None:
+    ran = qdev(repo, "check", "--matrix", "--format", "json")
+
+    assert ran.code == 2
+    assert "--matrix does not go with --format" in ran.stderr

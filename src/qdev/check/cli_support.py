@@ -79,8 +79,15 @@ def report(result: CheckRun, fmt: str, output: Path | None) -> None:
     emit(result, fmt, output, verbose=SETTINGS.verbose > 0)
 
 
-def run_matrix(steps: Sequence[str]) -> int:
+def run_matrix(steps: Sequence[str], clashing: Sequence[str] = ()) -> int:
     """Run the nox `check` sessions (one per project.python version) with qdev's interpreter."""
+    if clashing:
+        from qdev.errors import UsageError
+
+        raise UsageError(
+            f"--matrix does not go with {', '.join(clashing)}",
+            fix="qdev check --matrix [STEP...] runs the nox sessions with their text reports",
+        )
     from qdev.check.nox_sessions import NOXFILE
     from qdev.tools.process import run as run_process
 

@@ -74,7 +74,15 @@ def register(app: typer.Typer) -> None:
             cli_support.print_list()
             return
         if matrix:
-            raise typer.Exit(cli_support.run_matrix(steps or []))
+            clashing = [
+                flag
+                for flag, given in (
+                    ("--fix", fix), ("--changed", changed), ("--base", base is not None),
+                    ("--format", fmt is not Format.TEXT), ("--output", output is not None),
+                )
+                if given
+            ]  # fmt: skip
+            raise typer.Exit(cli_support.run_matrix(steps or [], clashing))
         code = cli_support.run(
             steps or [],
             jobs=jobs,
