@@ -6,6 +6,7 @@ template's interpreter and import the template's code), and `qdev env`'s marker.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,13 +19,13 @@ from .check_helpers import QDEV, git, sync_env
 
 
 @pytest.fixture(scope="session")
-def template_repo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A library repo made by `qdev init`, committed, with its environment; made once and
     shared by every xdist worker."""
     from filelock import FileLock
 
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the folder every worker's base temp lives in
     folder = shared / "check-template" / "quantlib"
     with FileLock(str(shared / "check-template.lock")):
