@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qdev.check.cache import untracked_inputs
 from qdev.check.model import CheckRun
 from qdev.check.runner import Progress, Schedule, from_cache, run_steps
 from qdev.check.steps import Step, StepContext, all_steps
@@ -109,6 +110,7 @@ def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[S
             venv=venv,
             config=config,
             tracked=git.ls_tracked(root),
+            untracked=untracked_inputs(git.ls_untracked(root)),
             children=ChildGroup(),
             fix=options.fix,
             changed=changed,

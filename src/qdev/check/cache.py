@@ -46,7 +46,7 @@ class ResultCache:
             return
         from filelock import FileLock
 
-        self._prepare()
+        self.prepare()
         data: dict[str, object] = {"key": key, "result": result.to_json()}
         if result.status is Status.NOT_RUN:
             data["expires"] = time.time() + NOT_RUN_SECONDS
@@ -59,7 +59,8 @@ class ResultCache:
         for path in self.folder.glob("*.json"):
             path.unlink(missing_ok=True)
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """The cache folder, with a .gitignore so that git never sees what is in it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         ignore = self.folder.parent / ".gitignore"
         if not ignore.exists():
@@ -71,3 +72,9 @@ class ResultCache:
         )
         for old in entries[KEEP_PER_STEP:]:
             old.unlink(missing_ok=True)
+
+
+def untracked_inputs(paths: list[str]) -> list[str]:
+    """Untracked files that count as inputs: all but the cache's own."""
+    prefix = f"{FOLDER.parent.as_posix()}/"
+    return [path for path in paths if not path.startswith(prefix)]

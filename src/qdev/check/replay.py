@@ -2,11 +2,11 @@
 
 After a complete run, the report is stored with a fingerprint of everything the run depended
 on: the config files that could apply (the repo's, the profile's, the user's, even when
-absent), QDEV_* variables, uv.lock and the environment's marker, every tracked file's
-content, and qdev's version. The next `qdev check` with the same steps computes the
-fingerprint again (no pydantic, no typer: a few milliseconds) and, when it matches, prints
-the stored report with every step marked cached. A different fingerprint falls back to the
-per-step cache, so a replay can only ever say what the step cache would have said.
+absent), QDEV_* variables, uv.lock and the environment's marker, the content of every file
+git tracks or would not ignore, and qdev's version. The next `qdev check` with the same
+steps computes the fingerprint again (no pydantic, no typer: a few milliseconds) and, when it
+matches, prints the stored report with every step marked cached. A different fingerprint
+falls back to the per-step cache, so a replay only ever says what the step cache would say.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qdev import __version__
-from qdev.check.cache import FOLDER, NOT_RUN_SECONDS
+from qdev.check.cache import FOLDER, NOT_RUN_SECONDS, ResultCache, untracked_inputs
 from qdev.check.model import CheckRun, Status, StepResult
 from qdev.errors import QdevError
 from qdev.fileio import write_atomic
@@ -66,9 +66,14 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     for path in [*config_inputs, *(str(root / name) for name in ENVIRONMENT_FILES)]:
         digest.update(f"\0{path}\0".encode())
         digest.update(_content(Path(path)))
-    for path in git.ls_tracked(root):
-        digest.update(f"\0{path}\0".encode())
-        digest.update(_content(root / path))
+    for kind, paths in (
+        ("tracked", git.ls_tracked(root)),
+        ("untracked", untracked_inputs(git.ls_untracked(root))),
+    ):
+        digest.update(f"\0{kind}\0".encode())
+        for path in paths:
+            digest.update(f"\0{path}\0".encode())
+            digest.update(_content(root / path))
     return digest.hexdigest()
 
 
@@ -89,7 +94,7 @@ def save(root: Path, key: str, config_inputs: Sequence[str], seen: str, run: Che
         "results": [result.to_json() for result in run.results],
     }
     path = _entry(root, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ResultCache(root).prepare()
     with FileLock(str(path.parent / ".lock"), timeout=30):
         write_atomic(path, json.dumps(data))
 

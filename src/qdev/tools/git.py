@@ -281,3 +281,13 @@ def reset_index_to(repo: git.Repo, sha: str) -> None:
 def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
     """Push all `refspecs` or none of them."""
     run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
+
+
+def ls_untracked(root: Path) -> list[str]:
+    """Files under `root` that git neither tracks nor ignores (new files not yet added)."""
+    from qdev.tools import process
+
+    result = process.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=root)
+    if not result.ok:
+        raise GitError(f"git ls-files failed: {result.stderr.strip()}")
+    return [name for name in result.stdout.split("\0") if name]

@@ -39,6 +39,13 @@ class StepContext:
     scratch: Path | None = None
     """A private folder for this run's temporary files."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    untracked: list[str] = field(default_factory=list)
+    """Files git does not track but does not ignore either: the tools see them too."""
+
+    @property
+    def files(self) -> list[str]:
+        """Every file the tools may read: tracked, plus untracked ones that are not ignored."""
+        return [*self.tracked, *self.untracked]
 
     @cached_property
     def pyproject(self) -> dict[str, Any]:
@@ -53,7 +60,7 @@ class StepContext:
         return value if isinstance(value, dict) else {}
 
     def python_files(self) -> list[str]:
-        return [path for path in self.tracked if path.endswith(PYTHON_SUFFIXES)]
+        return [path for path in self.files if path.endswith(PYTHON_SUFFIXES)]
 
     def existing(self, paths: Sequence[str]) -> list[str]:
         return [path for path in paths if (self.root / path).exists()]
@@ -121,8 +128,8 @@ class Step:
         return self.tools
 
     def reads(self, ctx: StepContext) -> list[str]:
-        """Tracked files whose content decides the result."""
-        return ctx.tracked
+        """Files whose content decides the result."""
+        return ctx.files
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         """The configuration the result depends on."""

@@ -26,7 +26,7 @@ class Audit(Step):
     weight = 2
 
     def reads(self, ctx: StepContext) -> list[str]:
-        return [path for path in ctx.tracked if path == "uv.lock"]
+        return [path for path in ctx.files if path == "uv.lock"]
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         # Advisories appear every day: a clean audit holds for the day it was made.

@@ -28,7 +28,7 @@ class Lock(Step):
     def reads(self, ctx: StepContext) -> list[str]:
         return [
             path
-            for path in ctx.tracked
+            for path in ctx.files
             if path in ("pyproject.toml", "uv.lock") or path.endswith("/pyproject.toml")
         ]
 

@@ -31,9 +31,7 @@ class _RuffStep(Step):
 
     def reads(self, ctx: StepContext) -> list[str]:
         targets = self.targets(ctx)
-        files = (
-            [p for p in ctx.tracked if p.endswith(RUFF_SUFFIXES)] if targets is None else targets
-        )
+        files = [p for p in ctx.files if p.endswith(RUFF_SUFFIXES)] if targets is None else targets
         return [*files, *config_files(ctx, RUFF_CONFIGS)]
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
