@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qdev.check.cache import KEEP_PER_STEP, NOT_RUN_SECONDS, ResultCache
+from qdev.check.cache import KEEP_PER_STEP, NOT_RUN_SECONDS, ResultCache, untracked_inputs
 from qdev.check.model import Finding, Status, StepResult
 
 RESULT = StepResult(
@@ -89,3 +89,15 @@ def test_concurrent_writers_leave_only_whole_entries(tmp_path: Path) -> None:
         assert hit is not None
         assert hit.status is Status.PASSED
     assert not [p for p in cache.folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_tool_output_and_the_cache_itself_are_never_inputs() -> None:
+    paths = [
+        "src/pkg/__pycache__/a.cpython-311.pyc", "a.pyc", ".mypy_cache/3.11/x.json", ".coverage",
+        ".coverage.host.1", ".qdev/cache/check/lint@1.json", "pkg.egg-info/PKG-INFO",
+        "tests/test_new.py", "data/prices.csv", ".qdev/state.toml", "docs/coverage.md",
+    ]  # fmt: skip
+
+    assert untracked_inputs(paths) == [
+        "tests/test_new.py", "data/prices.csv", ".qdev/state.toml", "docs/coverage.md",
+    ]  # fmt: skip

@@ -10,6 +10,7 @@ NOT_RUN_SECONDS only, so that checking again soon does not wait for the same tim
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -74,7 +75,14 @@ class ResultCache:
             old.unlink(missing_ok=True)
 
 
+# What tools write while they run: never an input, even where .gitignore forgets it.
+TOOL_OUTPUT = re.compile(
+    r"(^|/)(__pycache__|\.mypy_cache|\.ruff_cache|\.pytest_cache|\.hypothesis|\.nox|\.tox|"
+    r"\.venv|[^/]+\.egg-info)/|(^|/)\.coverage(\.[^/]*)?$|\.py[cod]$"
+)
+
+
 def untracked_inputs(paths: list[str]) -> list[str]:
-    """Untracked files that count as inputs: all but the cache's own."""
+    """Untracked files that count as inputs: not the cache's own, not tools' output."""
     prefix = f"{FOLDER.parent.as_posix()}/"
-    return [path for path in paths if not path.startswith(prefix)]
+    return [p for p in paths if not p.startswith(prefix) and not TOOL_OUTPUT.search(p)]
