@@ -89,11 +89,16 @@ def test_changed_lints_only_files_changed_against_the_default_branch(repo: Path)
     git(repo, "add", "src/quantlib/extra.py")
     git(repo, "commit", "-qm", "new module", "--no-verify")
 
+    (repo / "src/quantlib/draft.py").write_text('"""Draft, not added yet."""\n\nimport os\n')
     changed = qdev(repo, "check", "lint", "--changed", "--format", "json")
+    (repo / "src/quantlib/draft.py").unlink()
     everything = qdev(repo, "check", "lint", "--format", "json")
     against_head = qdev(repo, "check", "lint", "--base", "HEAD", "--format", "json")
 
-    assert {f["path"] for f in changed.steps()["lint"]["findings"]} == {"src/quantlib/extra.py"}
+    assert {f["path"] for f in changed.steps()["lint"]["findings"]} == {
+        "src/quantlib/extra.py",
+        "src/quantlib/draft.py",
+    }
     assert {f["path"] for f in everything.steps()["lint"]["findings"]} == {
         "src/quantlib/extra.py",
         "src/quantlib/core.py",

@@ -102,7 +102,10 @@ def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[S
     from qdev.tools.process import ChildGroup
 
     venv = options.venv or ensure_env(root)
-    changed = changed_files(root, options.base) if options.changed or options.base else None
+    untracked = untracked_inputs(git.ls_untracked(root))
+    changed = None
+    if options.changed or options.base:  # new files not yet added count as changed too
+        changed = [*changed_files(root, options.base), *untracked]
     scratch = Path(tempfile.mkdtemp(prefix="qdev-check-"))
     try:
         yield StepContext(
@@ -110,7 +113,7 @@ def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[S
             venv=venv,
             config=config,
             tracked=git.ls_tracked(root),
-            untracked=untracked_inputs(git.ls_untracked(root)),
+            untracked=untracked,
             children=ChildGroup(),
             fix=options.fix,
             changed=changed,
