@@ -9,7 +9,7 @@ from pathlib import Path
 from qdev.release import journal
 from qdev.release.journal import FileEdit, Journal, pending_warning
 
-from .release_helpers import ReleaseRepo, git
+from .release_helpers import ReleaseRepo, git, run_cli
 
 
 def sample() -> Journal:
@@ -63,3 +63,12 @@ def test_the_warning_is_cheap_to_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_other_commands_warn_about_a_half_done_release(release_repo: ReleaseRepo) -> None:
+    quiet = run_cli(release_repo.root, "config", "show")
+    assert "half-done" not in quiet.stderr
+    journal.save(release_repo.root / ".git", sample())
+    warned = run_cli(release_repo.root / "src", "config", "show")
+    assert "qdev: warning: release 1.2.0 is half-done" in warned.stderr
+    assert warned.returncode == quiet.returncode  # a warning, not a failure

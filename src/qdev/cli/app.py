@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -40,6 +41,7 @@ def _version_callback(value: bool) -> None:
 
 
 def _global_options(
+    ctx: typer.Context,
     # Only bool options here: typer coerces any other value through pydantic, which would
     # make every `qdev CMD --help` import it.
     verbose: Annotated[
@@ -68,6 +70,12 @@ def _global_options(
         SETTINGS.color = False
     if os.environ.get(CRASH_VAR):
         raise RuntimeError(f"crash injected by {CRASH_VAR}")
+    if ctx.invoked_subcommand != "release":
+        from qdev.release.journal import pending_warning  # cheap: json and pathlib only
+
+        warning = pending_warning(Path.cwd())
+        if warning:
+            sys.stderr.write(f"qdev: {warning}\n")
 
 
 def build_app() -> typer.Typer:
