@@ -180,3 +180,30 @@ def test_matrix_refuses_flags_it_cannot_honour(repo: Path) -> None:
 
     assert ran.code == 2
     assert "--matrix does not go with --format" in ran.stderr
+
+
+def test_the_generated_git_hook_runs_qdev_check(repo: Path) -> None:
+    import os
+    import sys
+
+    from qdev.tools import process
+
+    config = (repo / ".pre-commit-config.yaml").read_text()
+    assert "entry: qdev check format" in config
+    assert "entry: qdev check lint" in config
+    _append(repo / "src/quantlib/core.py", LINT_ERROR)
+    # The hook finds `qdev` on PATH, as it does where qdev is installed with `uv tool install`.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = process.child_env({"PATH": path})
+    git(repo, "add", "--all")
+
+    refused = process.run(["git", "commit", "-qm", "planted"], cwd=repo, env=env)
+    core = repo / "src/quantlib/core.py"
+    core.write_text(core.read_text().replace(LINT_ERROR, "\n\nVALUE = 1\n"))
+    git(repo, "add", "--all")
+    accepted = process.run(["git", "commit", "-qm", "fixed"], cwd=repo, env=env)
+
+    assert refused.returncode != 0
+    assert "F401" in refused.output
+    assert "ruff check" in refused.output  # the hook's name, now run by qdev check lint
+    assert accepted.returncode == 0, accepted.output
