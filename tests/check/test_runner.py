@@ -45,20 +45,40 @@ def _by_id(run: CheckRun) -> dict[str, Any]:
     return {result.id: result for result in run.results}
 
 
-def test_independent_steps_run_at_the_same_time(root: Path) -> None:
-    config = _config(
-        a=_python("import time; time.sleep(0.6)"), b=_python("import time; time.sleep(0.6)")
+def _rendezvous(me: str, other: str, folder: Path) -> CustomStep:
+    """A step that says it started, then passes only if `other` starts while it still runs."""
+    return _python(
+        "import pathlib, sys, time\n"
+        f"folder = pathlib.Path({str(folder)!r})\n"
+        f"(folder / {me!r}).touch()\n"
+        "deadline = time.monotonic() + 5\n"
+        f"while not (folder / {other!r}).exists():\n"
+        "    if time.monotonic() > deadline:\n"
+        "        sys.exit(1)\n"
+        "    time.sleep(0.01)\n"
     )
 
-    started = time.monotonic()
-    run = _run(root, config, jobs=2, use_cache=False)
-    parallel = time.monotonic() - started
-    started = time.monotonic()
-    _run(root, config, jobs=1, use_cache=False)
-    serial = time.monotonic() - started
 
-    assert run.ok
-    assert parallel < 1.1 <= serial
+def test_independent_steps_run_at_the_same_time(root: Path, tmp_path: Path) -> None:
+    together, alone = tmp_path / "together", tmp_path / "alone"
+    together.mkdir()
+    alone.mkdir()
+
+    parallel = _run(
+        root,
+        _config(a=_rendezvous("a", "b", together), b=_rendezvous("b", "a", together)),
+        jobs=2,
+        use_cache=False,
+    )
+    serial = _run(
+        root,
+        _config(a=_rendezvous("a", "b", alone), b=_rendezvous("b", "a", alone)),
+        jobs=1,
+        use_cache=False,
+    )
+
+    assert parallel.ok
+    assert not serial.ok  # with one job the first step never sees the second start
 
 
 def test_a_step_waits_for_its_dependency_and_is_skipped_when_it_fails(root: Path) -> None:
