@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+
+from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,10 @@ def pyenv_selection(*minors: str) -> str:
     pyenv's shims answer only for the selected versions; selecting the installed ones lets uv
     and nox find every Python a repo supports. Skips the test when one is not installed.
     """
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     chosen = []
     for minor in minors:
-        found = sorted(p.name for p in root.glob(f"{minor}.*") if p.name.count(".") == 2)
-        if not found:
-            pytest.skip(f"Python {minor} is not installed under {root}")
-        chosen.append(found[-1])
+        found = newest_pyenv_install(minor)
+        if found is None:
+            pytest.skip(f"Python {minor} is not installed under {pyenv_versions_dir()}")
+        chosen.append(found.name)
     return ":".join(chosen)

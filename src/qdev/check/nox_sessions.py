@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qdev.tools.pythons import pyenv_bin_dirs
+
 SESSION = "check"
 
 
@@ -39,21 +41,10 @@ def register(root: Path | None = None) -> None:
 
 
 def _expose_pyenv_interpreters(versions: Sequence[str]) -> None:
-    """Put pyenv's interpreters for `versions` on PATH, where uv looks for them (pyenv's shims
-    answer only for the versions pyenv has activated, and downloading may not be possible)."""
-    base = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    found = []
-    for version in versions:
-        candidates = sorted(base.glob(f"{version}.*/bin/python{version}"), key=_patch_level)
-        if candidates:
-            found.append(str(candidates[-1].parent))
+    """Put pyenv's interpreters for `versions` on PATH, where uv looks for them."""
+    found = [str(folder) for folder in pyenv_bin_dirs(versions)]
     if found:
         os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
-
-
-def _patch_level(python: Path) -> int:
-    patch = python.parent.parent.name.rsplit(".", 1)[-1]
-    return int(patch) if patch.isdigit() else -1
 
 
 def _noxfile_folder() -> Path:
