@@ -63,10 +63,20 @@ def test_every_problem_of_a_config_error_is_listed(capsys: pytest.CaptureFixture
     assert error.problems == ["qdev.toml:1:1: a: bad", "qdev.toml:2:1: b: bad"]
     assert handle_exception(error) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "qdev: error: qdev.toml:1:1: a: bad",
-        "qdev.toml:2:1: b: bad",
+        "qdev: error: 2 problems in the configuration:",
+        "  qdev.toml:1:1: a: bad",
+        "  qdev.toml:2:1: b: bad",
         "  fix: see the schema",
     ]
+
+
+def test_a_single_config_problem_stays_on_the_error_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handle_exception(ConfigError(["qdev.toml:3:1: check.jobs: expected an integer, got \"x\""]))
+    assert capsys.readouterr().err == (
+        'qdev: error: qdev.toml:3:1: check.jobs: expected an integer, got "x"\n'
+    )
 
 
 def test_ctrl_c_is_130_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:

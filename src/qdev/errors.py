@@ -53,6 +53,13 @@ class ConfigError(QdevError):
         super().__init__("\n".join(problems), fix=fix)
         self.problems = problems
 
+    def render(self) -> str:
+        if len(self.problems) < 2:
+            return super().render()
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        fix = f"\n  fix: {self.fix}" if self.fix else ""
+        return f"{len(self.problems)} problems in the configuration:\n{listed}{fix}"
+
 
 class ChecksFailed(QdevError):
     """The checks ran and found problems."""

@@ -96,9 +96,9 @@ def test_all_problems_of_a_file_are_reported_together(
 
     assert result.code == 2
     lines = [
-        line
+        line.strip()
         for line in result.err.splitlines()
-        if line.startswith(("qdev.toml:", "qdev: error: qdev.toml:"))
+        if line.strip().startswith("qdev.toml:")
     ]
     assert len(lines) == 4
     assert "qdev.toml:4:1: project.kind" in lines[0]
