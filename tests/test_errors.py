@@ -73,7 +73,7 @@ def test_every_problem_of_a_config_error_is_listed(capsys: pytest.CaptureFixture
 def test_a_single_config_problem_stays_on_the_error_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    handle_exception(ConfigError(["qdev.toml:3:1: check.jobs: expected an integer, got \"x\""]))
+    handle_exception(ConfigError(['qdev.toml:3:1: check.jobs: expected an integer, got "x"']))
     assert capsys.readouterr().err == (
         'qdev: error: qdev.toml:3:1: check.jobs: expected an integer, got "x"\n'
     )

@@ -96,9 +96,7 @@ def test_all_problems_of_a_file_are_reported_together(
 
     assert result.code == 2
     lines = [
-        line.strip()
-        for line in result.err.splitlines()
-        if line.strip().startswith("qdev.toml:")
+        line.strip() for line in result.err.splitlines() if line.strip().startswith("qdev.toml:")
     ]
     assert len(lines) == 4
     assert "qdev.toml:4:1: project.kind" in lines[0]
