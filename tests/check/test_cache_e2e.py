@@ -40,9 +40,24 @@ def test_editing_one_file_reruns_exactly_the_steps_that_read_it(repo: Path) -> N
         handle.write("\n\nSCALE = 2\n")
     after_code = _cached(qdev(repo, "check", *STEPS, "--format", "json"))
 
-    assert after_readme == {name: name != "secrets" for name in STEPS}
+    # ruff formats the Python blocks of Markdown files, so format reads README.md too.
+    assert after_readme == {name: name not in {"format", "secrets"} for name in STEPS}
     rerun = {"format", "lint", "typecheck", "test", "secrets"}
     assert after_code == {name: name not in rerun for name in STEPS}
+
+
+def test_a_badly_formatted_code_block_in_markdown_is_never_answered_by_an_old_pass(
+    repo: Path,
+) -> None:
+    assert qdev(repo, "check", "format").code == 0
+    with (repo / "README.md").open("a") as handle:
+        handle.write("\n```python\nVALUES = [1,2,    3]\n```\n")
+
+    ran = qdev(repo, "check", "format", "--format", "json")
+
+    assert ran.code == 1, ran.stdout
+    assert ran.steps()["format"]["cached"] is False
+    assert ran.steps()["format"]["findings"][0]["path"] == "README.md"
 
 
 def test_a_config_change_reruns_the_step_it_configures(repo: Path) -> None:

@@ -157,6 +157,23 @@ def test_allowlisted_secrets_pass_by_hash_or_by_path(repo: Path) -> None:
     assert ran.code == 0, ran.stdout
 
 
+def test_hashes_in_the_allowlist_are_not_reported_as_secrets_themselves(repo: Path) -> None:
+    # Real hashes from a run on qdev's own repo, where each was flagged as a high-entropy string.
+    allow = [
+        "6a9f6c3fff9581a22ef10cabd544143e37c61b4f",
+        "049ef97a991813ba80315268b00f2a92eb597ec6",
+        "1a91d62f7ca67399625a4368a6ab5d4a3baa6073",
+    ]
+    _append(repo, "qdev.toml", "\n[check.secrets]\nallowlist = [\n")
+    _append(repo, "qdev.toml", "".join(f'  "{entry}",\n' for entry in allow) + "]\n")
+    git(repo, "add", "--all")
+
+    ran = qdev(repo, "check", "secrets", "--format", "json")
+
+    assert ran.code == 0, ran.stdout
+    assert ran.steps()["secrets"]["findings"] == []
+
+
 def test_plain_progress_lines_go_to_stderr_in_ci(repo: Path) -> None:
     ran = qdev(repo, "check", "format", "lint", "--format", "json")
 

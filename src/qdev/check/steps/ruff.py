@@ -12,12 +12,16 @@ from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative
 
 RUFF_CONFIGS = (*PROJECT_FILES, "ruff.toml", ".ruff.toml")
 RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")  # ruff formats and lints notebooks too
+# Newer ruff also formats the Python code blocks of Markdown files: they decide a cached format
+# result too (an older ruff that skips them only costs a needless rerun).
+FORMAT_INPUT_SUFFIXES = (*RUFF_SUFFIXES, ".md")
 HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
 
 
 class _RuffStep(Step):
     tools = ("ruff",)
     packages = ("ruff",)
+    input_suffixes: tuple[str, ...] = RUFF_SUFFIXES
 
     def targets(self, ctx: StepContext) -> list[str] | None:
         """Files to pass to ruff, or None to let ruff find them all."""
@@ -31,7 +35,10 @@ class _RuffStep(Step):
 
     def reads(self, ctx: StepContext) -> list[str]:
         targets = self.targets(ctx)
-        files = [p for p in ctx.files if p.endswith(RUFF_SUFFIXES)] if targets is None else targets
+        if targets is None:
+            files = [path for path in ctx.files if path.endswith(self.input_suffixes)]
+        else:
+            files = targets
         return [*files, *config_files(ctx, RUFF_CONFIGS)]
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
@@ -42,6 +49,7 @@ class _RuffStep(Step):
 class Format(_RuffStep):
     id = "format"
     description = "ruff format: code is formatted (--fix formats it)"
+    input_suffixes = FORMAT_INPUT_SUFFIXES
 
     def execute(self, ctx: StepContext) -> Outcome:
         targets = self.targets(ctx)

@@ -6,6 +6,7 @@ An allowlist entry is either a path glob or the hash detect-secrets prints for a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -16,6 +17,12 @@ from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import judged, tool_error
 
 SECRET_HASH = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _detect_secrets_hash(secret: str) -> str:
+    """The hash detect-secrets reports for `secret`: an allowlisted hash written in the config
+    looks like a high-entropy secret itself, and must not be reported."""
+    return hashlib.sha1(secret.encode("utf-8")).hexdigest()
 
 
 @register
@@ -46,6 +53,7 @@ class Secrets(Step):
         except json.JSONDecodeError:
             return tool_error(argv[:2], result.returncode, result.output)
         _, hashes = self.allowlist(ctx)
+        hashes |= {_detect_secrets_hash(entry) for entry in hashes}  # the allowlist itself
         findings = [
             Finding(
                 "possible credential (if it is not one, add its hash "
