@@ -16,6 +16,7 @@ from pathlib import Path
 import nox
 
 from qdev.tools.process import find_uv
+from qdev.tools.pythons import newest_pyenv_install
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 ROOT = Path(__file__).resolve().parent
@@ -29,14 +30,13 @@ def _expose_pyenv_pythons() -> None:
 
     Only `python3.X` links go on PATH, so pyenv's other tools (its own uv, pip) stay hidden.
     """
-    versions = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     links = ROOT / ".nox" / "pythons"
     for version in PYTHONS:
-        found = sorted(versions.glob(f"{version}.*/bin/python{version}"))
+        found = newest_pyenv_install(version)
         link = links / f"python{version}"
-        if found and not link.exists():
+        if found is not None and not link.exists():
             links.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(found[-1])
+            link.symlink_to(found / "bin" / f"python{version}")
     if links.is_dir():
         os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
 
