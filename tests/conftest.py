@@ -6,9 +6,12 @@ The uv cache stays the real one, so tests that run real uv reuse what is already
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
 
 REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
 
@@ -35,3 +38,23 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
     )
     return home
+
+
+@pytest.fixture
+def pyenv_selection() -> Callable[..., str]:
+    """`pyenv_selection("3.11", "3.12")`: a PYENV_VERSION that makes pyenv's shims find each.
+
+    pyenv's shims answer only for the selected versions; selecting the installed ones lets uv
+    and nox find every Python a repo supports. Skips the test when one is not installed.
+    """
+
+    def select(*minors: str) -> str:
+        chosen = []
+        for minor in minors:
+            found = newest_pyenv_install(minor)
+            if found is None:
+                pytest.skip(f"Python {minor} is not installed under {pyenv_versions_dir()}")
+            chosen.append(found.name)
+        return ":".join(chosen)
+
+    return select

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from qdev import envstate
 
-from .helpers import RunCli, pyenv_selection
+from .helpers import RunCli
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +68,7 @@ def test_a_python_that_is_not_installed_is_exit_3_with_the_fix(repo: Path, cli: 
 
 
 def test_another_supported_python_is_used_when_asked(
-    repo: Path, cli: RunCli, monkeypatch: pytest.MonkeyPatch
+    repo: Path, cli: RunCli, monkeypatch: pytest.MonkeyPatch, pyenv_selection: Callable[..., str]
 ) -> None:
     monkeypatch.setenv("PYENV_VERSION", pyenv_selection("3.11", "3.12"))
     ran = cli("env", "--python", "3.12", "--json", cwd=repo)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from qdev.tools import process
 
-from .helpers import MadeRepo, RunQdev, copy_repo, pyenv_selection
+from .helpers import MadeRepo, RunQdev, copy_repo
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +62,7 @@ def test_a_new_repo_passes_its_tools_its_nox_session_and_the_hook_on_the_first_c
 
 
 def test_nox_runs_the_check_session_for_every_supported_python(
-    made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev
+    made_repo: MadeRepo, tmp_path: Path, qdev: RunQdev, pyenv_selection: Callable[..., str]
 ) -> None:
     repo = ready_copy(made_repo, "library", tmp_path, qdev)
     nox = [sys.executable, "-m", "nox", "-f", "noxfile.py"]
