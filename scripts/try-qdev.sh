@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 demo="${1:-/tmp/qdev-demo}"
 
 python3 -m pip install --user --quiet uv
-python3 -m uv tool install --quiet --reinstall "$here"
+python3 -m uv tool install --quiet --reinstall --compile-bytecode "$here"
 qdev="$(python3 -m uv tool dir --bin)/qdev"
 
 "$qdev" --version
