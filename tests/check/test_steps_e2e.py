@@ -157,6 +157,17 @@ def test_allowlisted_secrets_pass_by_hash_or_by_path(repo: Path) -> None:
     assert ran.code == 0, ran.stdout
 
 
+def test_a_new_file_is_scanned_before_it_is_added_but_an_ignored_one_never(repo: Path) -> None:
+    _append(repo, "src/quantlib/broker.py", 'AWS_KEY = "AKIAIOSFODNN7EXAMPLX"\n')
+    _append(repo, ".env", 'AWS_KEY = "AKIAIOSFODNN7EXAMPLY"\n')
+    _append(repo, ".gitignore", "\n.env\n")
+
+    ran = qdev(repo, "check", "secrets", "--format", "json")
+
+    assert ran.code == 1, ran.stdout
+    assert {f["path"] for f in ran.steps()["secrets"]["findings"]} == {"src/quantlib/broker.py"}
+
+
 def test_hashes_in_the_allowlist_are_not_reported_as_secrets_themselves(repo: Path) -> None:
     # Real hashes from a run on qdev's own repo, where each was flagged as a high-entropy string.
     allow = [

@@ -1,5 +1,8 @@
 """`secrets`: detect-secrets over every tracked file, less the config's allowlist.
 
+New files that git does not ignore are scanned too: they are one `git add` away from a commit,
+and in a repo with nothing added yet a scan of tracked files alone would pass having read nothing.
+
 An allowlist entry is either a path glob or the hash detect-secrets prints for a secret
 (`hashed_secret`), for a value that looks like a credential but is not one.
 """
@@ -39,13 +42,13 @@ class Secrets(Step):
 
     def reads(self, ctx: StepContext) -> list[str]:
         globs, _ = self.allowlist(ctx)
-        allowed = set(_globs.select(ctx.tracked, globs))
-        return [path for path in ctx.tracked if path not in allowed]
+        allowed = set(_globs.select(ctx.files, globs))
+        return [path for path in ctx.files if path not in allowed]
 
     def execute(self, ctx: StepContext) -> Outcome:
         files = ctx.existing(self.reads(ctx))
         if not files:
-            return Outcome(Status.PASSED, "no tracked files")
+            return Outcome(Status.PASSED, "no files to scan")
         argv = [ctx.tool("detect-secrets"), "scan", *self.options(ctx).args, *files]
         result = ctx.run(argv, timeout=self.timeout(ctx))
         try:
