@@ -16,6 +16,14 @@ from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
 REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Run under nox, uv is pointed at nox's session venv (UV_PROJECT_ENVIRONMENT, UV_PYTHON):
+    the repos the tests build must get their own .venv, and never resync the one running pytest.
+    Done once for the whole process, so session-scoped fixtures are covered too."""
+    for name in ("UV_PROJECT_ENVIRONMENT", "UV_PYTHON"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")

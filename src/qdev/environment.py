@@ -80,9 +80,10 @@ def ensure_env(
 
 
 def _uv_env() -> dict[str, str]:
-    # qdev may itself run inside another venv (`uv run qdev`): the repo's own .venv is meant.
+    # qdev may itself run inside another venv (`uv run qdev`, a nox session that points uv at
+    # its own venv): the repo's own .venv and the configured Python are meant.
     return process.child_env(
-        {"UV_NO_PROGRESS": "1"}, drop=("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+        {"UV_NO_PROGRESS": "1"}, drop=("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON")
     )
 
 

@@ -59,6 +59,22 @@ def test_frozen_with_a_stale_lock_fails_and_leaves_the_lock_alone(repo: Path, cl
     assert cli("env", "--frozen", cwd=repo).code == 0
 
 
+def test_inside_a_nox_session_env_still_syncs_the_repos_own_venv(
+    repo: Path, cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # nox points uv at its session venv through these two variables.
+    elsewhere = tmp_path / "nox-session-venv"
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", str(elsewhere))
+    monkeypatch.setenv("UV_PYTHON", str(elsewhere / "bin" / "python"))
+
+    ran = cli("env", "--json", cwd=repo)
+
+    assert ran.code == 0, ran.err
+    assert json.loads(ran.out)["python"].startswith("3.11.")
+    assert envstate.staleness(repo) is None
+    assert not elsewhere.exists()
+
+
 def test_a_python_that_is_not_installed_is_exit_3_with_the_fix(repo: Path, cli: RunCli) -> None:
     ran = cli("env", "--python", "3.9", cwd=repo)
     assert ran.code == 3
