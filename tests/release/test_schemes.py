@@ -126,6 +126,17 @@ def test_pep440_examples(current: str, bump: str, expected: str) -> None:
     assert next_version("pep440", current, bump) == expected
 
 
+def test_calver_weeks_use_the_iso_year_across_new_year() -> None:
+    # Found by hypothesis: 2083-01-03 is in ISO week 53 of 2082, so "2083.53" came out, dated
+    # after the next week's "2083.01", and the release after it refused as "dated after today".
+    last_week = bump_calver("0.1.0", "YYYY.0W", None, today=date(2083, 1, 3))
+    this_week = bump_calver(last_week, "YYYY.0W", None, today=date(2083, 1, 4))
+
+    assert last_week == "2082.53"
+    assert this_week == "2083.01"
+    assert Version(this_week) > Version(last_week)
+
+
 def test_calver_second_release_on_the_same_day_gets_the_next_number() -> None:
     day = date(2026, 3, 5)
     assert bump_calver("2026.02.4", "YYYY.0M.MICRO", None, today=day) == "2026.03.0"

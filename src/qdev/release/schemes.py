@@ -153,23 +153,28 @@ class CalverFormat:
             )
         return cls(date_parts, micro)
 
+    @property
+    def weekly(self) -> bool:
+        return any(part in ("WW", "0W") for part in self.date_parts)
+
     def date_values(self, day: date) -> tuple[int, ...]:
-        return tuple(_token_value(part, day) for part in self.date_parts)
+        return tuple(_token_value(part, day, weekly=self.weekly) for part in self.date_parts)
 
     def date_text(self, day: date) -> str:
         return ".".join(
-            f"{_token_value(part, day):02d}"
-            if part.startswith("0")
-            else str(_token_value(part, day))
-            for part in self.date_parts
+            f"{value:02d}" if part.startswith("0") else str(value)
+            for part, value in zip(self.date_parts, self.date_values(day), strict=True)
         )
 
 
-def _token_value(token: str, day: date) -> int:
+def _token_value(token: str, day: date, *, weekly: bool) -> int:
+    # With a week number the year must be the ISO year: 2083-01-03 is in week 53 of 2082, and
+    # "2083.53" would sort after every later week of 2083.
+    year = day.isocalendar().year if weekly else day.year
     if token == "YYYY":
-        return day.year
+        return year
     if token in ("YY", "0Y"):
-        return day.year % 100
+        return year % 100
     if token in ("MM", "0M"):
         return day.month
     if token in ("WW", "0W"):
