@@ -41,6 +41,17 @@ def test_an_unknown_step_is_a_usage_error(repo: Path) -> None:
     assert "Traceback" not in ran.stderr
 
 
+def test_outside_a_git_repository_says_so_in_qdevs_words(tmp_path: Path) -> None:
+    (tmp_path / "qdev.toml").write_text("")
+
+    ran = qdev(tmp_path, "check", "lint")
+
+    assert ran.code == 2
+    assert f"{tmp_path} is not inside a git repository" in ran.stderr
+    assert "git init" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
 @pytest.mark.parametrize("damage", ["no-marker", "lock-changed"])
 def test_a_missing_or_stale_environment_says_to_run_qdev_env(repo: Path, damage: str) -> None:
     if damage == "no-marker":

@@ -82,12 +82,6 @@ def run(repo: git.Repo, *args: str) -> str:
         return str(repo.git.execute(["git", *args]))
 
 
-def tracked_files(repo: git.Repo) -> list[str]:
-    """Paths of tracked files, relative to the work tree, as git spells them."""
-    out = run(repo, "ls-files", "-z", "--cached")
-    return [name for name in out.split("\0") if name]
-
-
 def is_clean(repo: git.Repo) -> bool:
     return not repo.is_dirty(untracked_files=True)
 
@@ -138,14 +132,26 @@ def identity(repo: git.Repo) -> Identity | None:
 
 def ls_tracked(root: Path) -> list[str]:
     """Tracked files under `root` through the git binary: no GitPython import, for fast paths."""
+    return _ls_files(root, "--cached")
+
+
+def ls_untracked(root: Path) -> list[str]:
+    """Files under `root` that git neither tracks nor ignores (new files not yet added)."""
+    return _ls_files(root, "--others", "--exclude-standard")
+
+
+def _ls_files(root: Path, *which: str) -> list[str]:
     from qdev.tools import process
 
-    result = process.run(["git", "ls-files", "-z", "--cached"], cwd=root)
-    if not result.ok:
+    result = process.run(["git", "ls-files", "-z", *which], cwd=root)
+    if result.ok:
+        return [name for name in result.stdout.split("\0") if name]
+    if "not a git repository" in result.stderr:
         raise GitError(
-            f"git ls-files failed: {result.stderr.strip()}", fix="run qdev inside a git repository"
+            f"{root} is not inside a git repository",
+            fix="run qdev inside the repo's work tree, or `git init` first",
         )
-    return [name for name in result.stdout.split("\0") if name]
+    raise GitError(f"git ls-files failed: {result.stderr.strip()}")
 
 
 def default_branch(repo: git.Repo) -> str:
@@ -281,13 +287,3 @@ def reset_index_to(repo: git.Repo, sha: str) -> None:
 def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
     """Push all `refspecs` or none of them."""
     run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
-
-
-def ls_untracked(root: Path) -> list[str]:
-    """Files under `root` that git neither tracks nor ignores (new files not yet added)."""
-    from qdev.tools import process
-
-    result = process.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=root)
-    if not result.ok:
-        raise GitError(f"git ls-files failed: {result.stderr.strip()}")
-    return [name for name in result.stdout.split("\0") if name]
