@@ -67,8 +67,10 @@ def run(
     shown = list(steps) or config.check.steps
     with _progress(shown, fmt != "text" and output is None) as progress:
         result = run_check(root, config, options, progress)
-    if replayable:
-        replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
+    if replayable and not result.warnings:
+        problem = replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
+        if problem is not None:
+            result.warnings.append(f"results were not cached: {problem}")
     report(result, fmt, output)
     return result.exit_code
 

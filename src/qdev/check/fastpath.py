@@ -93,5 +93,7 @@ def _from_step_cache(steps: list[str], key: str, fail_fast: bool) -> CheckRun | 
     except QdevError:
         return None  # the normal path reports it properly
     if run is not None:
-        replay.save(root, key, inputs, seen, run)
+        problem = replay.save(root, key, inputs, seen, run)
+        if problem is not None:
+            run.warnings.append(f"results were not cached: {problem}")
     return run

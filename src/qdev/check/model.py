@@ -102,6 +102,8 @@ class CheckRun:
 
     results: list[StepResult] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems beside the results (the cache could not be written): shown once, never failing."""
 
     @property
     def failed(self) -> list[StepResult]:

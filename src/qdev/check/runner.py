@@ -83,6 +83,11 @@ class _Run:
                 if hit.status is Status.FAILED and self.schedule.fail_fast and not self.stopping:
                     self.stopping = name
 
+    def cache_warnings(self) -> list[str]:
+        if self.cache.problem is None:
+            return []
+        return [f"results were not cached: {self.cache.problem}"]
+
     def record(self, result: StepResult) -> None:
         self.results[result.id] = result
         self.progress.finished(result)
@@ -167,7 +172,7 @@ def run_steps(
             raise
         pool.shutdown(wait=True)
     ordered = [state.results[name] for name in steps]
-    return CheckRun(ordered, clock() - started)
+    return CheckRun(ordered, clock() - started, state.cache_warnings())
 
 
 def from_cache(ctx: StepContext, steps: dict[str, Step], schedule: Schedule) -> CheckRun | None:
