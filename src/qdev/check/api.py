@@ -114,6 +114,7 @@ def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[S
             config=config,
             tracked=git.ls_tracked(root),
             untracked=untracked,
+            submodule_files=untracked_inputs(git.ls_submodule_files(root)),
             children=ChildGroup(),
             fix=options.fix,
             changed=changed,

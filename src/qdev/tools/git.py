@@ -140,6 +140,31 @@ def ls_untracked(root: Path) -> list[str]:
     return _ls_files(root, "--others", "--exclude-standard")
 
 
+def ls_submodule_files(root: Path) -> list[str]:
+    """Files inside the checked-out submodules under `root`, nested ones too, as paths from
+    `root`: tracked ones and new ones git does not ignore. Tools that walk folders read them,
+    though `ls_tracked` lists each submodule as a single entry."""
+    if not (root / ".gitmodules").is_file():
+        return []  # no submodules: no extra git call on the fast path
+    found: list[str] = []
+    for sub in _checked_out_submodules(root):
+        files = [*_ls_files(root / sub, "--cached"), *_ls_files(root / sub, "--others",
+                 "--exclude-standard")]  # fmt: skip
+        found += [f"{sub}/{name}" for name in files]
+    return found
+
+
+def _checked_out_submodules(root: Path, prefix: str = "") -> list[str]:
+    """Paths (from the outermost root) of submodules whose work tree is there, depth first."""
+    found: list[str] = []
+    for entry in _ls_files(root, "--stage"):
+        info, _, path = entry.partition("\t")
+        if info.startswith("160000 ") and (root / path / ".git").exists():
+            found.append(f"{prefix}{path}")
+            found += _checked_out_submodules(root / path, f"{prefix}{path}/")
+    return found
+
+
 def _ls_files(root: Path, *which: str) -> list[str]:
     from qdev.tools import process
 

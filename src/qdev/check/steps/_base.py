@@ -41,11 +41,20 @@ class StepContext:
     extra_env: dict[str, str] = field(default_factory=dict)
     untracked: list[str] = field(default_factory=list)
     """Files git does not track but does not ignore either: the tools see them too."""
+    submodule_files: list[str] = field(default_factory=list)
+    """Files inside checked-out git submodules: not the repo's own, but a tool that walks
+    folders (ruff, mypy, pytest) reads them, so they belong in those steps' cache keys."""
 
     @property
     def files(self) -> list[str]:
-        """Every file the tools may read: tracked, plus untracked ones that are not ignored."""
+        """The repo's own files: tracked, plus untracked ones that are not ignored."""
         return [*self.tracked, *self.untracked]
+
+    @property
+    def visible_files(self) -> list[str]:
+        """Every file a tool that walks the folders may read: the repo's own and its
+        submodules'."""
+        return [*self.files, *self.submodule_files]
 
     @cached_property
     def pyproject(self) -> dict[str, Any]:
@@ -128,8 +137,8 @@ class Step:
         return self.tools
 
     def reads(self, ctx: StepContext) -> list[str]:
-        """Files whose content decides the result."""
-        return ctx.files
+        """Files whose content decides the result (by default every file a tool may see)."""
+        return ctx.visible_files
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         """The configuration the result depends on."""

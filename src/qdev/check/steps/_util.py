@@ -23,7 +23,7 @@ def relative(ctx: StepContext, path: str, cwd: Path | None = None) -> str:
 def config_files(ctx: StepContext, names: Sequence[str]) -> list[str]:
     """Tracked config files with one of `names`, at the root or in any folder."""
     wanted = set(names)
-    return [path for path in ctx.files if path.rsplit("/", 1)[-1] in wanted]
+    return [path for path in ctx.visible_files if path.rsplit("/", 1)[-1] in wanted]
 
 
 def judged(

@@ -47,7 +47,7 @@ class Custom(Step):
         return ()
 
     def reads(self, ctx: StepContext) -> list[str]:
-        return _globs.select(ctx.files, self.definition.inputs)
+        return _globs.select(ctx.visible_files, self.definition.inputs)
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         return {"custom": self.definition.model_dump(mode="json")}

@@ -35,8 +35,8 @@ class _RuffStep(Step):
 
     def reads(self, ctx: StepContext) -> list[str]:
         targets = self.targets(ctx)
-        if targets is None:
-            files = [path for path in ctx.files if path.endswith(self.input_suffixes)]
+        if targets is None:  # ruff walks the folders, submodules included
+            files = [path for path in ctx.visible_files if path.endswith(self.input_suffixes)]
         else:
             files = targets
         return [*files, *config_files(ctx, RUFF_CONFIGS)]

@@ -38,8 +38,8 @@ class Test(Step):
     weight = 4
 
     def reads(self, ctx: StepContext) -> list[str]:
-        skipped = set(_globs.select(ctx.files, NOT_READ))
-        return [path for path in ctx.files if path not in skipped]
+        skipped = set(_globs.select(ctx.visible_files, NOT_READ))
+        return [path for path in ctx.visible_files if path not in skipped]
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         return {**super().settings(ctx), "coverage": ctx.config.check.coverage}

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from qdev.check.model import Finding, Outcome
-from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._base import PYTHON_SUFFIXES, Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
 
 TYPE_CONFIGS = (*PROJECT_FILES, "mypy.ini", ".mypy.ini", "pyrightconfig.json", "py.typed")
@@ -31,7 +31,9 @@ class Typecheck(Step):
         return (self.tool_name(ctx),)
 
     def reads(self, ctx: StepContext) -> list[str]:
-        return [*ctx.python_files(), *config_files(ctx, TYPE_CONFIGS)]
+        # mypy follows imports and walks its target folders, into submodules too
+        seen = [path for path in ctx.visible_files if path.endswith(PYTHON_SUFFIXES)]
+        return [*seen, *config_files(ctx, TYPE_CONFIGS)]
 
     def targets(self, ctx: StepContext) -> list[str]:
         settings = ctx.tool_settings(self.tool_name(ctx))
