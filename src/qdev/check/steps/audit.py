@@ -41,7 +41,7 @@ class Audit(Step):
         ]  # fmt: skip
         exported = ctx.run(export, timeout=self.timeout(ctx))
         if not exported.ok:
-            return tool_error(export, exported.returncode, exported.output)
+            return tool_error(export, exported)
         argv = [
             ctx.tool("pip-audit"), "-r", str(requirements), "--disable-pip", "--format", "json",
             "--progress-spinner", "off", *self.options(ctx).args,

@@ -54,7 +54,7 @@ class Secrets(Step):
         try:
             report: dict[str, Any] = json.loads(result.stdout)
         except json.JSONDecodeError:
-            return tool_error(argv[:2], result.returncode, result.output)
+            return tool_error(argv[:2], result)
         _, hashes = self.allowlist(ctx)
         hashes |= {_detect_secrets_hash(entry) for entry in hashes}  # the allowlist itself
         findings = [

@@ -56,7 +56,7 @@ class Typecheck(Step):
         ]  # fmt: skip
         result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.returncode not in (0, 1):
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         findings = [
             Finding(m["msg"], relative(ctx, m["path"]), int(m["line"]), _int(m["col"]), m["code"])
             for m in map(MYPY_LINE.match, result.stdout.splitlines())
@@ -80,7 +80,7 @@ class Typecheck(Step):
         try:
             report: dict[str, Any] = json.loads(result.stdout)
         except json.JSONDecodeError:
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         findings = pyright_findings(ctx, report)
         output = "\n".join(finding.render() for finding in findings)
         return judged(
