@@ -11,7 +11,7 @@ from qdev.check.model import Status
 from qdev.check.steps import StepContext
 from qdev.check.steps._pytest_output import failures, import_failures, uncovered
 from qdev.check.steps._util import real_cause, uv_failure
-from qdev.check.steps.audit import _judge
+from qdev.check.steps.audit import _judge_pip_audit
 from qdev.check.steps.ruff import _diff_findings
 from qdev.check.steps.typecheck import MYPY_LINE, pyright_findings
 from qdev.config.models import QdevConfig
@@ -176,7 +176,7 @@ def test_a_uv_failure_reads_as_its_error_and_causes() -> None:
 
 
 def _audit(deps: list[dict[str, Any]], ctx: StepContext) -> Any:
-    return _judge(ctx, {"dependencies": deps}, "", ["pip-audit"])
+    return _judge_pip_audit(ctx, {"dependencies": deps}, "", ["pip-audit"])
 
 
 def test_an_audit_that_could_not_ask_the_service_is_not_run_never_passed(ctx: StepContext) -> None:
@@ -191,7 +191,9 @@ def test_an_audit_that_could_not_ask_the_service_is_not_run_never_passed(ctx: St
     outcome = _audit(deps, ctx)
 
     assert outcome.status is Status.NOT_RUN
-    assert "1 of 2 locked packages could not be audited" in outcome.summary
+    assert outcome.summary.startswith(
+        "the vulnerability service did not answer for 1 of the 2 locked packages (jinja2: "
+    )
 
 
 def test_a_known_vulnerability_fails_the_audit_at_the_lock_line(ctx: StepContext) -> None:

@@ -177,6 +177,7 @@ def passes(root: Path) -> tuple[bool, str]:
     found_root, config = load(root)
     run = run_check(found_root, config, CheckOptions())
     if run.ok:
-        return True, f"qdev check: {run.summary()}"
+        reasons = run.not_run_reasons()
+        return True, f"qdev check: {run.summary()}" + (f" ({reasons})" if reasons else "")
     failed = ", ".join(f"{r.id} ({r.summary})" for r in run.failed)
     return False, f"qdev check failed: {failed}"

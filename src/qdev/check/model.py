@@ -134,6 +134,8 @@ class CheckRun:
         ]
         if counts["cached"]:
             parts.append(f"{counts['cached']} from cache")
-        not_run = [f"{r.id}: {r.summary}" for r in self.results if r.status is Status.NOT_RUN]
-        text = ", ".join(parts) or "no steps"
-        return f"{text} ({'; '.join(not_run)})" if not_run else text
+        return ", ".join(parts) or "no steps"  # each reason is in its step's row, once
+
+    def not_run_reasons(self) -> str:
+        """`audit: why; lock: why` for the steps that could not run, or ""."""
+        return "; ".join(f"{r.id}: {r.summary}" for r in self.results if r.status is Status.NOT_RUN)

@@ -87,6 +87,12 @@ def tool_error(command: Sequence[str], result: ProcessResult) -> Outcome:
     )
 
 
+# What uv (and other tools) say when the network, not the request, failed.
+OFFLINE = re.compile(
+    r"error sending request|dns error|failed to lookup address|Connection refused|"
+    r"network connectivity is disabled|the network was disabled|timed out",
+    re.IGNORECASE,
+)
 # uv's own lines that show where in a file a parse error is, under its `cause:` lines.
 UV_SNIPPET = re.compile(r"^\s*\d*\s*\|")
 

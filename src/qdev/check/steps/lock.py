@@ -6,14 +6,9 @@ import re
 
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
-from qdev.check.steps._util import uv_failure
+from qdev.check.steps._util import OFFLINE, uv_failure
 from qdev.tools.process import find_uv
 
-OFFLINE = re.compile(
-    r"error sending request|dns error|failed to lookup address|Connection refused|"
-    r"network connectivity is disabled|the network was disabled|timed out",
-    re.IGNORECASE,
-)
 TOML_ERROR = re.compile(
     r"pyproject\.toml.*TOML parse error at line (?P<line>\d+), column (?P<col>\d+)"
 )
