@@ -218,3 +218,15 @@ def test_the_generated_git_hook_runs_qdev_check(repo: Path) -> None:
     assert "F401" in refused.output
     assert "ruff check" in refused.output  # the hook's name, now run by qdev check lint
     assert accepted.returncode == 0, accepted.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_outside_a_terminal_each_step_is_shown_once(repo: Path, fmt: str) -> None:
+    runs = [qdev(repo, "check", "format", "lint", "--format", fmt) for _ in range(2)]
+
+    for ran in runs:  # a fresh run, then one the cache answers before the CLI loads
+        assert ran.code == 0, ran.stdout + ran.stderr
+        assert "qdev check: format" not in ran.stderr, ran.stderr
+        table_rows = [line for line in ran.stdout.splitlines() if line.startswith("lint ")]
+        assert len(table_rows) == 1, ran.stdout
+    assert "(cached)" in runs[1].stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 from qdev.check import replay
 from qdev.check.api import CheckOptions, list_steps, load, load_with_inputs, run_check
 from qdev.check.model import CheckRun
-from qdev.check.progress import LiveProgress, PlainProgress
+from qdev.check.progress import LiveProgress, PlainProgress, plain_progress_wanted
 from qdev.check.runner import NoProgress, Progress
 from qdev.fileio import write_atomic
 from qdev.output import SETTINGS, console
@@ -27,13 +27,16 @@ def print_list() -> None:
 
 
 @contextmanager
-def _progress(steps: Sequence[str], machine_stdout: bool) -> Iterator[Progress]:
+def _progress(steps: Sequence[str], fmt: str, output: Path | None) -> Iterator[Progress]:
+    """A live table on a terminal (gone when the report is printed); elsewhere plain lines
+    only when nothing else on the screen will name each step (the report is JSON or JUnit):
+    a text or GitHub report already lists every step once."""
     if SETTINGS.quiet:
         yield NoProgress()
     elif sys.stderr.isatty():
         with LiveProgress(list(steps)) as live:
             yield live
-    elif machine_stdout or not sys.stdout.isatty():
+    elif plain_progress_wanted(fmt, output):
         yield PlainProgress()
     else:
         yield NoProgress()
@@ -65,7 +68,7 @@ def run(
     replayable = not (fix or changed or base)
     seen = replay.fingerprint(root, inputs) if replayable else ""
     shown = list(steps) or config.check.steps
-    with _progress(shown, fmt != "text" and output is None) as progress:
+    with _progress(shown, fmt, output) as progress:
         result = run_check(root, config, options, progress)
     if replayable and not result.warnings:
         problem = replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)

@@ -61,10 +61,10 @@ def answer_from_cache(args: Sequence[str]) -> int | None:
         return None
     if run is None:
         return None
-    from qdev.check.progress import PlainProgress
+    from qdev.check.progress import PlainProgress, plain_progress_wanted
     from qdev.check.reporters import emit
 
-    if not sys.stderr.isatty() and (parsed["fmt"] != "text" or not sys.stdout.isatty()):
+    if not sys.stderr.isatty() and plain_progress_wanted(str(parsed["fmt"])):
         for result in run.results:  # the lines the normal path prints in CI
             PlainProgress().finished(result)
     emit(run, str(parsed["fmt"]), None)
