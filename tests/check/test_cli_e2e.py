@@ -37,7 +37,8 @@ def test_an_unknown_step_is_a_usage_error(repo: Path) -> None:
     ran = qdev(repo, "check", "lnt")
 
     assert ran.code == 2
-    assert "unknown step: lnt" in ran.stderr
+    assert "lnt is neither a step nor a file" in ran.stderr
+    assert "did you mean lint?" in ran.stderr
     assert "Traceback" not in ran.stderr
 
 

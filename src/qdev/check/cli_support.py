@@ -8,8 +8,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from qdev.check import replay
-from qdev.check.api import CheckOptions, list_steps, load, load_with_inputs, run_check
+from qdev.check import api, replay
+from qdev.check.api import (
+    CheckOptions,
+    list_steps,
+    load,
+    load_with_inputs,
+    run_check,
+    split_targets,
+)
 from qdev.check.model import CheckRun
 from qdev.check.progress import LiveProgress, PlainProgress, plain_progress_wanted
 from qdev.check.runner import NoProgress, Progress
@@ -43,7 +50,7 @@ def _progress(steps: Sequence[str], fmt: str, output: Path | None) -> Iterator[P
 
 
 def run(
-    steps: Sequence[str],
+    words: Sequence[str],
     *,
     jobs: int | None,
     fail_fast: bool,
@@ -53,29 +60,54 @@ def run(
     base: str | None,
     fmt: str,
     output: Path | None,
+    staged: bool = False,
+    use_baseline: bool = True,
+    update_baseline: bool = False,
 ) -> int:
     root, config, inputs = load_with_inputs()
+    steps, files = split_targets(root, config, words)
     options = CheckOptions(
-        steps=list(steps),
+        steps=steps,
         jobs=jobs,
         fail_fast=fail_fast,
         fix=fix,
         use_cache=use_cache,
         changed=changed,
         base=base,
+        files=files,
+        staged=staged,
+        baseline=use_baseline,
     )
     # Taken before the run: the stored answer must describe the files the steps saw.
-    replayable = not (fix or changed or base)
+    replayable = not (fix or changed or base or files or staged or update_baseline)
+    replayable = replayable and use_baseline
     seen = replay.fingerprint(root, inputs) if replayable else ""
-    shown = list(steps) or config.check.steps
+    shown = steps or config.check.steps
     with _progress(shown, fmt, output) as progress:
-        result = run_check(root, config, options, progress)
+        if update_baseline:
+            result, counts = api.update_baseline(root, config, options, progress)
+            _say_recorded(counts)
+        else:
+            result = run_check(root, config, options, progress)
     if replayable and not result.warnings:
         problem = replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
         if problem is not None:
             result.warnings.append(f"results were not cached: {problem}")
     report(result, fmt, output)
     return result.exit_code
+
+
+def _say_recorded(counts: dict[str, int]) -> None:
+    from qdev.check.baseline import BASELINE
+    from qdev.output import info
+
+    total = sum(counts.values())
+    each = ", ".join(f"{step} {n}" for step, n in counts.items())
+    info(
+        f"baseline: {total} known finding{'s' if total != 1 else ''}"
+        + (f" ({each})" if each else "")
+        + f" recorded in {BASELINE.as_posix()}; commit it"
+    )
 
 
 def report(result: CheckRun, fmt: str, output: Path | None) -> None:

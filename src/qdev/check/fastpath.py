@@ -8,6 +8,8 @@ None and the normal CLI runs and reports it; the report itself is the same eithe
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -19,10 +21,12 @@ if TYPE_CHECKING:
 
 VALUE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--jobs": "jobs", "-j": "jobs"}
 FLAG_OPTIONS = {"--fail-fast": "fail_fast"}
+STEP_WORD = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # as config's step names; no path looks so
 
 
 def parse(args: Sequence[str]) -> dict[str, object] | None:
-    """`[STEP...] [--format F] [--jobs N] [--fail-fast]`, or None for anything else."""
+    """`[STEP...] [--format F] [--jobs N] [--fail-fast]`, or None for anything else (files
+    to check, other options)."""
     parsed: dict[str, object] = {"steps": [], "fmt": "text", "jobs": None, "fail_fast": False}
     items = list(args)
     while items:
@@ -35,8 +39,8 @@ def parse(args: Sequence[str]) -> dict[str, object] | None:
             parsed[VALUE_OPTIONS[name]] = value
         elif item in FLAG_OPTIONS:
             parsed[FLAG_OPTIONS[item]] = True
-        elif item.startswith("-") or not item:
-            return None
+        elif not STEP_WORD.match(item) or os.path.lexists(item):
+            return None  # an option it does not know, or a file to check: the full CLI
         else:
             steps = parsed["steps"]
             assert isinstance(steps, list)

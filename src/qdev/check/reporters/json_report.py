@@ -24,7 +24,17 @@ _FINDING = {
 }
 _STEP = {
     "type": "object",
-    "required": ["id", "status", "summary", "seconds", "cached", "findings", "output", "command"],
+    "required": [
+        "id",
+        "status",
+        "summary",
+        "seconds",
+        "cached",
+        "findings",
+        "output",
+        "command",
+        "known",
+    ],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"},
@@ -38,6 +48,11 @@ _STEP = {
         "findings": {"type": "array", "items": _FINDING},
         "output": {"type": "string", "description": "the tools' captured stdout and stderr"},
         "command": {"type": "array", "items": {"type": "string"}},
+        "known": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "findings matched in .qdev/baseline.json: counted, not failing",
+        },
     },
 }
 SCHEMA: dict[str, Any] = {

@@ -35,7 +35,9 @@ class StepContext:
     children: ChildGroup
     fix: bool = False
     changed: list[str] | None = None
-    """With --changed: the files changed against the base; format and lint look at these only."""
+    """The files this run is about, when it is narrowed (files named on the command line, as
+    the git hook names them; --staged; --changed): format, lint and secrets look at these only.
+    None: the whole repo."""
     scratch: Path | None = None
     """A private folder for this run's temporary files."""
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -115,6 +117,9 @@ class Step:
     """Locked packages whose versions belong in the cache key."""
     weight: ClassVar[int] = 1
     """Rough cost; heavier steps start first."""
+    baselined: ClassVar[bool] = False
+    """Its findings are about lines of files, so `.qdev/baseline.json` can hold the known ones
+    (format, lint, typecheck, secrets): only new ones fail it."""
 
     @property
     def name(self) -> str:

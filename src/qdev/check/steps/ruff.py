@@ -26,6 +26,7 @@ PARSE_ERROR = re.compile(
 
 class _RuffStep(Step):
     tools = ("ruff",)
+    baselined = True
     packages = ("ruff",)
     input_suffixes: tuple[str, ...] = RUFF_SUFFIXES
 

@@ -23,6 +23,7 @@ class Typecheck(Step):
     description = "mypy (or pyright): the code type-checks"
     packages = ("*",)  # third-party stubs and inline types come from every locked package
     weight = 3
+    baselined = True
 
     def tool_name(self, ctx: StepContext) -> str:
         return ctx.config.check.typecheck.tool
