@@ -68,3 +68,32 @@ def test_a_file_that_is_not_utf8_is_named_as_not_scanned_never_counted_clean(rep
         f"{clean_count} files clean; not scanned, not UTF-8: data/legacy.cfg, data/prices.bin"
     )
     assert "data/legacy.cfg: not scanned (not UTF-8)" in ran.steps()["secrets"]["output"]
+
+
+def _notebook(outputs: list[dict[str, object]]) -> str:
+    import json
+
+    cell = {
+        "cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {},
+        "source": ["import os\n", "os.environ['AWS_KEY']"], "outputs": outputs,
+    }  # fmt: skip
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook, indent=1) + "\n"  # as Jupyter writes it
+
+
+def test_a_notebooks_image_outputs_are_not_secrets_but_its_text_outputs_are_scanned(
+    repo: Path,
+) -> None:
+    import base64
+    import random
+
+    png = base64.b64encode(random.Random(7).randbytes(600)).decode()
+    image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}
+    printed = {"output_type": "stream", "name": "stdout", "text": ["AKIAIOSFODNN7EXAMPLX\n"]}
+    _write(repo, "notebooks/plot.ipynb", _notebook([image]))
+    _write(repo, "notebooks/leak.ipynb", _notebook([printed]))
+
+    ran = qdev(repo, "check", "secrets", "--format", "json")
+
+    found = [(f["path"], f["code"]) for f in ran.steps()["secrets"]["findings"]]
+    assert found == [("notebooks/leak.ipynb", "AWS Access Key")]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from qdev.check import _globs
+from qdev.check.baseline import Lines
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._credentials import credentials, is_credential_file
@@ -32,6 +33,8 @@ SECRET_HASH = re.compile(r"^[0-9a-f]{40}$")
 TYPE_FILTER = "detect_secrets.filters.heuristic.is_non_text_file"
 # qdev's own records, full of hashes that look random: never credentials.
 QDEV_RECORDS = frozenset({".qdev/baseline.json", ".qdev/state.toml"})
+# A notebook's image output, one line as Jupyter writes it: `"image/png": "iVBORw0KG...",`.
+NOTEBOOK_IMAGE = re.compile(r'^"(?:image/[\w.+-]+|application/pdf)": "')
 
 
 def _detect_secrets_hash(secret: str) -> str:
@@ -77,7 +80,7 @@ class Secrets(Step):
                 report: dict[str, Any] = json.loads(result.stdout)
             except json.JSONDecodeError:
                 return tool_error(argv[:2], result)
-            found = _scanned(report, hashes)
+            found = _scanned(report, hashes, Lines(ctx.root))
         for finding in _in_credential_files(ctx, files, hashes):
             found[(str(finding.path), finding.line)] = finding  # the clearer of two at a line
         findings = sorted(found.values(), key=lambda f: (str(f.path), f.line or 0))
@@ -95,12 +98,19 @@ class Secrets(Step):
         )
 
 
-def _scanned(report: dict[str, Any], hashes: set[str]) -> dict[tuple[str, int | None], Finding]:
-    """detect-secrets' findings by place, less the allowlisted ones."""
+def _scanned(
+    report: dict[str, Any], hashes: set[str], lines: Lines
+) -> dict[tuple[str, int | None], Finding]:
+    """detect-secrets' findings by place, less the allowlisted ones and a notebook's image
+    outputs (base64 data that looks random, never a credential; text outputs are scanned)."""
     found = {}
     for path, items in sorted(report.get("results", {}).items()):
         for item in items:
             if item.get("hashed_secret") in hashes:
+                continue
+            if path.endswith(".ipynb") and NOTEBOOK_IMAGE.match(
+                lines.text(path, item.get("line_number"))
+            ):
                 continue
             finding = Finding(
                 "possible credential (if it is not one, add its hash "
