@@ -66,3 +66,12 @@ def test_a_test_result_is_not_replayed_after_the_environment_changed(repo: Path)
     assert ran.code == 1, ran.stdout
     assert not ran.steps()["test"]["cached"]
     assert "test_the_scanner_is_installed" in ran.steps()["test"]["findings"][0]["message"]
+
+
+def test_a_test_result_is_not_replayed_when_pytest_is_told_otherwise(repo: Path) -> None:
+    assert qdev(repo, "check", "test").code == 0
+
+    ran = qdev(repo, "check", "test", "--format", "json", env={"PYTEST_ADDOPTS": "-k nothing"})
+
+    assert ran.code == 1, ran.stdout  # no test ran, so coverage is short
+    assert not ran.steps()["test"]["cached"]

@@ -201,8 +201,8 @@ def test_the_generated_git_hook_runs_qdev_check(repo: Path) -> None:
     from qdev.tools import process
 
     config = (repo / ".pre-commit-config.yaml").read_text()
-    assert "entry: qdev check format" in config
-    assert "entry: qdev check lint" in config
+    assert "entry: qdev check --step format" in config
+    assert "entry: qdev check --step lint" in config
     _append(repo / "src/quantlib/core.py", LINT_ERROR)
     # The hook finds `qdev` on PATH, as it does where qdev is installed with `uv tool install`.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"

@@ -12,7 +12,8 @@ from qdev.check.steps._credentials import PLACEHOLDER, credentials, is_credentia
 @pytest.mark.parametrize(
     "path",
     [".env", "deploy/.env", ".env.local", ".env.example", "prod.env", ".envrc", ".netrc",
-     ".pgpass", ".pypirc", ".npmrc", ".git-credentials", "home/.aws/credentials", "secrets.yaml"],
+     ".pgpass", ".pypirc", ".npmrc", ".git-credentials", "home/.aws/credentials", "secrets.yaml",
+     "infra/prod.tfvars", ".s3cfg", "home/.docker/config.json"],
 )  # fmt: skip
 def test_credential_files_are_known_by_name(path: str) -> None:
     assert is_credential_file(path)
@@ -38,6 +39,8 @@ def test_other_files_are_not_credential_files(path: str) -> None:
         (".pgpass", "localhost:5432:prices:me:pw1\n", [(1, "an entry", "pw1")]),
         (".pypirc", "[pypi]\nusername = me\npassword = pypi-abc\n", [(3, "password", "pypi-abc")]),
         ("secrets.yaml", "db:\n  password: abc\n  host: db\n", [(2, "password", "abc")]),
+        ("prod.tfvars", 'db_password = "abc"\nregion = "eu"\n', [(1, "db_password", "abc")]),
+        (".docker/config.json", '{"auths": {"r": {\n "auth": "dXM="\n}}}', [(2, "auth", "dXM=")]),
     ],
 )  # fmt: skip
 def test_values_set_for_credential_names_are_found(

@@ -119,3 +119,17 @@ def test_a_package_installed_or_removed_outside_the_lock_misses(root: Path, chan
         (site / "_quantlib.pth").write_text("/elsewhere/src\n")
 
     assert replay.lookup(root, KEY) is None
+
+
+def test_what_the_tools_read_from_outside_the_repo_misses(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save(root, [])
+
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k nothing")
+    variable = replay.lookup(root, KEY)
+    monkeypatch.delenv("PYTEST_ADDOPTS")
+    (root.parent / "ruff.toml").write_text("line-length = 60\n")  # ruff looks up the folders
+    above = replay.lookup(root, KEY)
+
+    assert (variable, above) == (None, None)

@@ -88,8 +88,12 @@ def test_a_notebooks_image_outputs_are_not_secrets_but_its_text_outputs_are_scan
     import random
 
     png = base64.b64encode(random.Random(7).randbytes(600)).decode()
-    image = {"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}
-    printed = {"output_type": "stream", "name": "stdout", "text": ["AKIAIOSFODNN7EXAMPLX\n"]}
+    image: dict[str, object] = {
+        "output_type": "display_data", "metadata": {}, "data": {"image/png": png},
+    }  # fmt: skip
+    printed: dict[str, object] = {
+        "output_type": "stream", "name": "stdout", "text": ["AKIAIOSFODNN7EXAMPLX\n"],
+    }  # fmt: skip
     _write(repo, "notebooks/plot.ipynb", _notebook([image]))
     _write(repo, "notebooks/leak.ipynb", _notebook([printed]))
 

@@ -29,6 +29,8 @@ def test_named_files_and_staged_files_narrow_format_lint_and_secrets(repo: Path)
     named = qdev(repo, "check", "lint", "secrets", "src/quantlib/named.py", "docs", "-f", "json")
     staged = qdev(repo, "check", "lint", "--staged", "--format", "json")
     from_a_folder = qdev(repo / "src", "check", "lint", "quantlib/named.py", "-f", "json")
+    (repo / "lint").write_text("import os\n")  # a file named like a step, as the hook passes it
+    hook_form = qdev(repo, "check", "--step", "format", "lint", "--format", "json")
 
     assert named.code == 1, named.stdout + named.stderr
     assert _paths(named.steps()["lint"]) == {"src/quantlib/named.py"}
@@ -36,6 +38,8 @@ def test_named_files_and_staged_files_narrow_format_lint_and_secrets(repo: Path)
     assert named.steps()["secrets"]["summary"] == "1 file clean"
     assert _paths(staged.steps()["lint"]) == {"src/quantlib/staged.py"}
     assert _paths(from_a_folder.steps()["lint"]) == {"src/quantlib/named.py"}
+    assert list(hook_form.steps()) == ["format"]
+    assert hook_form.steps()["format"]["summary"] == "no changed Python files"
 
 
 def test_a_baseline_is_never_recorded_from_part_of_the_repo(repo: Path) -> None:

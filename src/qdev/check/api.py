@@ -93,18 +93,24 @@ def select(config: QdevConfig, names: Sequence[str], ctx: StepContext) -> dict[s
 
 
 def split_targets(
-    root: Path, config: QdevConfig, words: Sequence[str], cwd: Path | None = None
+    root: Path,
+    config: QdevConfig,
+    words: Sequence[str],
+    cwd: Path | None = None,
+    *,
+    files_only: bool = False,
 ) -> tuple[list[str], list[str]]:
-    """The command line's words as (steps, files): a word naming a step is that step, any
-    other must name a file or folder in the repo (write `./lint` for a file named like a step).
-    Paths are taken from `cwd` and returned relative to the repo root."""
+    """The command line's words as (steps, files): a word naming a step is that step (unless
+    `files_only`, as with --step), any other must name a file or folder in the repo (write
+    `./lint` for a file named like a step). Paths are taken from `cwd` and returned relative
+    to the repo root."""
     known = all_steps(config)
     here = (cwd or Path.cwd()).resolve()
     top = root.resolve()
     steps: list[str] = []
     files: list[str] = []
     for word in words:
-        if word in known:
+        if word in known and not files_only:
             steps.append(word)
             continue
         path = (here / word).resolve()

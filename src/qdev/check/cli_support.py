@@ -63,9 +63,13 @@ def run(
     staged: bool = False,
     use_baseline: bool = True,
     update_baseline: bool = False,
+    named_steps: Sequence[str] = (),
 ) -> int:
     root, config, inputs = load_with_inputs()
-    steps, files = split_targets(root, config, words)
+    if named_steps:  # --step: the words are all files
+        steps, files = list(named_steps), split_targets(root, config, words, files_only=True)[1]
+    else:
+        steps, files = split_targets(root, config, words)
     options = CheckOptions(
         steps=steps,
         jobs=jobs,

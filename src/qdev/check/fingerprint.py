@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +101,39 @@ def _content_hash(path: Path) -> str:
         return f"error {exc.errno}"
 
 
+# Environment variables that change what the tools do; and config files they read from
+# outside the repo (folders above it, the user's config folder) when the repo has none.
+TOOL_VARIABLES = frozenset(
+    {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "MYPYPATH",
+     "COVERAGE_RCFILE", "COVERAGE_CORE"}
+)  # fmt: skip
+AMBIENT_CONFIGS = (
+    "pyproject.toml", "ruff.toml", ".ruff.toml", "pytest.ini", "tox.ini", "setup.cfg",
+    "mypy.ini", ".mypy.ini",
+)  # fmt: skip
+
+
+def ambient(root: Path) -> dict[str, str]:
+    """What the tools read from outside the repo: their environment variables, and their
+    config files above the repo and in the user's config folder (content hashes)."""
+    found = {
+        name: value
+        for name, value in os.environ.items()
+        if name in TOOL_VARIABLES or (name.startswith("RUFF_") and name != "RUFF_CACHE_DIR")
+    }
+    home = Path.home()
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    places = [folder / name for folder in root.resolve().parents for name in AMBIENT_CONFIGS]
+    places += [
+        config_home / "ruff" / name for name in ("ruff.toml", ".ruff.toml", "pyproject.toml")
+    ]
+    places += [config_home / "mypy" / "config", home / ".mypy.ini"]
+    for place in places:
+        if place.is_file():
+            found[str(place)] = _content_hash(place)
+    return found
+
+
 def interpreter(venv: Path) -> str:
     """The environment's Python version, from pyvenv.cfg."""
     try:
@@ -118,10 +151,12 @@ class Environment:
     locked: dict[str, str]
     installed: dict[str, str]
     python: str
+    outside: dict[str, str] = field(default_factory=dict)
+    """What the tools read from outside the repo (`ambient`)."""
 
     @classmethod
     def of(cls, root: Path, venv: Path) -> Environment:
-        return cls(lock_versions(root), installed(venv), interpreter(venv))
+        return cls(lock_versions(root), installed(venv), interpreter(venv), ambient(root))
 
     def packages(self, wanted: tuple[str, ...]) -> Any:
         """The versions the key holds for a step's `packages` ("*": all of them, hashed)."""
@@ -143,6 +178,7 @@ def step_key(step: Step, ctx: StepContext, hashes: FileHashes, env: Environment)
         "settings": step.settings(ctx),
         "tools": tools,
         "python": python,
+        "outside": env.outside,
         "files": {path: hashes(path) for path in sorted(step.reads(ctx))},
     }
     blob = json.dumps(ingredients, sort_keys=True, default=str).encode()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from qdev import __version__
 from qdev.check.cache import FOLDER, NOT_RUN_SECONDS, ResultCache, untracked_inputs
-from qdev.check.fingerprint import installed
+from qdev.check.fingerprint import ambient, installed
 from qdev.check.model import CheckRun, Status, StepResult
 from qdev.errors import QdevError
 
@@ -67,7 +67,7 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     for path in [*config_inputs, *(str(root / name) for name in ENVIRONMENT_FILES)]:
         digest.update(f"\0{path}\0".encode())
         digest.update(_content(Path(path)))
-    digest.update(json.dumps(installed(root / ".venv"), sort_keys=True).encode())
+    digest.update(json.dumps([installed(root / ".venv"), ambient(root)], sort_keys=True).encode())
     for kind, paths in (
         ("tracked", git.ls_tracked(root)),
         ("untracked", untracked_inputs(git.ls_untracked(root))),

@@ -28,6 +28,15 @@ def register(app: typer.Typer) -> None:
                 "(the git hook passes the files being committed).",
             ),
         ] = None,
+        step: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--step",
+                "-s",
+                help="Run this step (repeatable); every other word is then a file, even one "
+                "named like a step (the git hook's form).",
+            ),
+        ] = None,
         list_steps: Annotated[
             bool, typer.Option("--list", help="List the steps and exit.")
         ] = False,
@@ -117,6 +126,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(cli_support.run_matrix(targets or [], clashing))
         code = cli_support.run(
             targets or [],
+            named_steps=step or [],
             jobs=jobs,
             fail_fast=fail_fast,
             fix=fix,

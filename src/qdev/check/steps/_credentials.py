@@ -18,19 +18,22 @@ from dataclasses import dataclass
 CREDENTIAL_NAMES = frozenset(
     {
         ".env", ".envrc", ".netrc", "_netrc", ".pgpass", ".pypirc", ".npmrc", ".git-credentials",
-        ".htpasswd", ".my.cnf", "secrets.env", "secrets.toml", "secrets.yaml", "secrets.yml",
+        ".htpasswd", ".my.cnf", ".s3cfg", ".boto", ".dockercfg", "secrets.env", "secrets.toml",
+        "secrets.yaml", "secrets.yml", "secrets.json", "credentials.json",
     }
 )  # fmt: skip
-# `.env.local`, `.env.production`, `prod.env`, ... and `.aws/credentials`.
-CREDENTIAL_PATTERN = re.compile(r"(?:^|/)(?:\.env\.[^/]+|[^/]+\.env|\.aws/credentials)$")
+# `.env.local`, `.env.production`, `prod.env`, `prod.tfvars`, `.aws/credentials`, ...
+CREDENTIAL_PATTERN = re.compile(
+    r"(?:^|/)(?:\.env\.[^/]+|[^/]+\.env|[^/]+\.tfvars|\.aws/credentials|\.docker/config\.json)$"
+)
 # Files where every entry is a credential: `host:port:db:user:password`, `user:hash`, URLs.
 EVERY_LINE = frozenset({".pgpass", ".htpasswd", ".git-credentials"})
 NETRC = frozenset({".netrc", "_netrc"})  # `machine host login me password secret`
 
 # `KEY=value`, `export KEY="value"`, `key = value`, `//host/:_authToken=value`; else YAML's
-# `key: value`.
+# `key: value` or JSON's `"key": "value",`.
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[^\s=#;\[][^=]*?)\s*=\s*(?P<value>.*)$")
-YAML_ENTRY = re.compile(r"^\s*(?P<key>[\w.-]+)\s*:\s+(?P<value>.*)$")
+YAML_ENTRY = re.compile(r"^\s*[\"']?(?P<key>[\w.-]+)[\"']?\s*:\s+(?P<value>.*?),?$")
 SECRET_NAME = re.compile(
     r"pass|pwd|secret|token|auth|credential|private|api[_-]?key|access[_-]?key|(?:^|[_.-])key$"
     r"|signature|session|cookie|dsn|salt",
@@ -85,7 +88,7 @@ def _secrets_in(line: str, *, every_line: bool, netrc: bool) -> Iterator[tuple[s
         yield "password", entry["secret"]
     if every_line and line.strip():
         yield "an entry", line.strip().rsplit(":", 1)[-1]
-    assignment = ASSIGNMENT.match(line) or YAML_ENTRY.match(line)
+    assignment = YAML_ENTRY.match(line) or ASSIGNMENT.match(line)
     if assignment and SECRET_NAME.search(assignment["key"]):
         yield assignment["key"], assignment["value"]
 

@@ -78,7 +78,9 @@ class Test(Step):
             summary = f"coverage {shortfall['got']}% is under the required {shortfall['need']}%"
             uncovered = output.uncovered(ctx, coverage_json, lines)
             return Outcome(Status.FAILED, summary, tuple(uncovered), result.output, command)
+        if not result.ok:  # failed, yet no test and no coverage shortfall says why
+            return tool_error(argv, result)
         passed = next(
             (line.strip("= ") for line in reversed(lines) if " passed" in line), "tests passed"
         )
-        return judged(result.ok, [], result.output, argv, passed=passed, failed="tests failed")
+        return Outcome(Status.PASSED, passed, (), result.output, command)
