@@ -43,8 +43,8 @@ def _judge(root: Path, lines: list[str]) -> StepResult:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     (tmp_path / "a.py").write_text("\n".join(CODE) + "\n")
-    counts = baseline.record(tmp_path, _lint(*_findings(CODE)), ["lint"], None)
-    assert counts == {"lint": 2}
+    recorded = baseline.record(tmp_path, _lint(*_findings(CODE)), ["lint"], None)
+    assert recorded.counts() == {"lint": 2}
     return tmp_path
 
 
@@ -115,9 +115,10 @@ def test_steps_not_in_a_new_recording_keep_their_known_findings(root: Path) -> N
     previous = baseline.load(root)
     run = CheckRun([StepResult("format", Status.FAILED, "1", findings=(Finding("x", "a.py", 1),))])
 
-    counts = baseline.record(root, run, ["format"], previous)
+    recorded = baseline.record(root, run, ["format"], previous)
 
-    assert counts == {"format": 1, "lint": 2}
+    assert recorded.counts() == {"format": 1, "lint": 2}
+    assert baseline.load(root) == recorded
     assert json.loads((root / baseline.BASELINE).read_text())["version"] == 1
 
 

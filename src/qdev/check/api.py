@@ -202,16 +202,18 @@ def run_check(
     root: Path, config: QdevConfig, options: CheckOptions, progress: Progress | None = None
 ) -> CheckRun:
     with context(root, config, options) as ctx:
-        steps = select(config, options.steps, ctx)
-        check_tools(ctx, steps)
-        jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
-        run = run_steps(
-            ctx,
-            steps,
-            Schedule(jobs, options.fail_fast, options.use_cache and not options.fix),
-            progress,
-        )
+        steps, run = _run(ctx, config, options, progress)
         return _with_baseline(ctx, steps, run, options)
+
+
+def _run(
+    ctx: StepContext, config: QdevConfig, options: CheckOptions, progress: Progress | None
+) -> tuple[dict[str, Step], CheckRun]:
+    steps = select(config, options.steps, ctx)
+    check_tools(ctx, steps)
+    jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
+    schedule = Schedule(jobs, options.fail_fast, options.use_cache and not options.fix)
+    return steps, run_steps(ctx, steps, schedule, progress)
 
 
 def cached_check(root: Path, config: QdevConfig, options: CheckOptions) -> CheckRun | None:
@@ -254,15 +256,9 @@ def update_baseline(
     previous = baseline.load(root)
     whole = replace(options, baseline=False)
     with context(root, config, whole) as ctx:
-        steps = select(config, options.steps, ctx)
-        check_tools(ctx, steps)
-        jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
-        schedule = Schedule(jobs, options.fail_fast, options.use_cache and not options.fix)
-        run = run_steps(ctx, steps, schedule, progress)
-        counts = baseline.record(root, run, baselined(steps), previous)
-        recorded = baseline.load(root)
-        assert recorded is not None  # just written
-        return baseline.apply(root, run, recorded, baselined(steps), None), counts
+        steps, run = _run(ctx, config, whole, progress)
+        recorded = baseline.record(root, run, baselined(steps), previous)
+        return baseline.apply(root, run, recorded, baselined(steps), None), recorded.counts()
 
 
 def list_steps(config: QdevConfig) -> list[tuple[str, str, bool, bool]]:

@@ -40,6 +40,10 @@ Key = tuple[str, str, str, str]
 class Baseline:
     steps: Mapping[str, Counter[Key]]
 
+    def counts(self) -> dict[str, int]:
+        """How many known findings each step has."""
+        return {step: sum(found.values()) for step, found in self.steps.items()}
+
     def known_in(self, step: str, scope: Sequence[str] | None) -> Counter[Key]:
         """The step's known findings, limited to the files a scoped run looked at."""
         known = self.steps.get(step, Counter())
@@ -112,9 +116,9 @@ def load(root: Path) -> Baseline | None:
 
 def record(
     root: Path, run: CheckRun, baselined: Iterable[str], previous: Baseline | None
-) -> dict[str, int]:
+) -> Baseline:
     """Write the baseline from `run`'s findings of the `baselined` steps it ran (other steps
-    keep what the previous baseline had); the count of known findings per step."""
+    keep what the previous baseline had), and return it."""
     lines = Lines(root)
     steps: dict[str, Counter[Key]] = dict(previous.steps) if previous else {}
     wanted = set(baselined)
@@ -134,7 +138,7 @@ def record(
         },
     }
     write_atomic(root / BASELINE, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    return {step: sum(found.values()) for step, found in steps.items()}
+    return Baseline(steps)
 
 
 def apply(

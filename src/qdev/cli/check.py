@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         targets: Annotated[
             list[str] | None,
             typer.Argument(
-                metavar="[STEP|FILE]...",
+                metavar="STEP|FILE",
                 help="Steps to run (default: check.steps from the config), and files or "
                 "folders to check: given files, format, lint and secrets look at those only "
                 "(the git hook passes the files being committed).",
