@@ -29,7 +29,7 @@ from qdev.config.layers import (
     read_toml,
     walk,
 )
-from qdev.errors import ConfigError
+from qdev.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -175,11 +175,17 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
         )
     where = naming.source(("extends", given[0]))
     if extends.git is not None:
-        raise ConfigError(
-            [f"{where}: extends.git: git profile sources are not supported yet"],
-            fix='use a local folder (extends = {path = "../team-profile"}) '
-            'or a built-in profile (extends = {name = "default"})',
-        )
+        from qdev.profile.cache import fetch
+
+        assert naming.file is not None
+        ref = extends.branch or extends.ref
+        assert ref is not None
+        try:
+            return fetch(
+                extends.git, ref, branch=extends.branch is not None, relative_to=naming.file.parent
+            ).folder
+        except UsageError as exc:  # a policy refusal or a bad URL: blame the line
+            raise ConfigError([f"{where}: {exc.message}"], fix=exc.fix) from None
     if extends.name is not None:
         available = sorted(p.name for p in builtin_profiles_dir().glob("*") if p.is_dir())
         folder = builtin_profiles_dir() / extends.name

@@ -6,7 +6,7 @@ profile cannot run code. An unknown placeholder is an error naming the file. Git
 `${{ matrix.python }}` is left alone because a dotted name is not a placeholder.
 
 Layers, later ones replacing earlier files of the same path: `common/`, the kind's folder,
-`ci-<provider>/`.
+`ci-<provider>/`. Paths the profile's [files] table marks `ignored` are never rendered.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from qdev.profile.source import Profile, ProfileError
+from qdev.profile.source import Policy, Profile, ProfileError
+from qdev.profile.state import RenderInputs
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 TEMPLATE_SUFFIX = ".tmpl"
@@ -58,7 +59,13 @@ def render_profile(
         for source in sorted(p for p in folder.rglob("*") if p.is_file()):
             rendered = _render_file(source, folder, variables)
             files[rendered.path] = rendered
-    return [files[path] for path in sorted(files)]
+    return [files[path] for path in sorted(files) if profile.policy(path) != Policy.IGNORED]
+
+
+def render_inputs(profile: Profile, inputs: RenderInputs) -> dict[str, bytes]:
+    """{path: content} of the profile rendered with recorded inputs (a repo's state)."""
+    rendered = render_profile(profile, inputs.kind, inputs.ci_provider, inputs.variables)
+    return {item.path: item.content for item in rendered}
 
 
 def _render_file(source: Path, folder: Path, variables: Mapping[str, str]) -> RenderedFile:
