@@ -188,8 +188,11 @@ def check_drift(start: Path, *, conflicts_only: bool = False) -> DriftReport:
     if git_dir is not None and transaction.pending(git_dir):
         drift = Drift(".", Reason.INTERRUPTED, "a sync was interrupted; `qdev sync` undoes it")
         return DriftReport(root, pin, pin, (drift,))
-    if conflicts_only:
-        return DriftReport(root, pin, pin, tuple(_conflicts(root, recorded)))
+    conflicts = _conflicts(root, recorded)
+    if conflicts_only or conflicts:
+        # Files in conflict may not even parse (markers in pyproject.toml): resolving them
+        # comes before any other question.
+        return DriftReport(root, pin, pin, tuple(conflicts))
     try:
         remembered = cached_drift(root)
     except (KeyError, TypeError, ValueError):
@@ -246,29 +249,15 @@ def _check(root: Path, recorded: ProfileState) -> tuple[DriftReport, list[str]]:
     same_profile = (target.version, plan.state.commit) == (recorded.version, recorded.commit)
     cause = Reason.CONFIG_CHANGED if same_profile else Reason.PROFILE_NEWER
     drifts: list[Drift] = []
-    if (recorded.ref, recorded.source) != (plan.state.ref, plan.state.source) and recorded.ref:
-        where = plan.state.ref or plan.state.source
-        drifts.append(
-            Drift(
-                ".",
-                Reason.PROFILE_NEWER,
-                f"the config pins {where}; the files are from {recorded.ref}: run qdev sync",
-            )
-        )
+    if plan.state.ref != recorded.ref and not same_profile:
+        detail = f"the config pins {plan.state.ref}; the files are from {recorded.ref}"
+        drifts.append(Drift(".", Reason.PROFILE_NEWER, detail))
     elif not same_profile:
-        drifts.append(
-            Drift(
-                ".",
-                Reason.PROFILE_NEWER,
-                f"the profile is {target.version}; the files are from {recorded.version}",
-            )
-        )
-    conflicted = {d.path for d in _conflicts(root, recorded)}
+        detail = f"the profile is {target.version}; the files are from {recorded.version}"
+        drifts.append(Drift(".", Reason.PROFILE_NEWER, detail))
     for item in plan.files:
         record = recorded.files.get(item.path)
-        if item.path in conflicted:
-            drifts.append(Drift(item.path, Reason.CONFLICT, "conflict markers left by qdev sync"))
-        elif item.action == Action.DELETED:
+        if item.action == Action.DELETED:
             if record is not None and not record.deleted:
                 drifts.append(Drift(item.path, Reason.DELETED, "sync keeps it deleted"))
         elif (
