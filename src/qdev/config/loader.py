@@ -184,8 +184,17 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
             return fetch(
                 extends.git, ref, branch=extends.branch is not None, relative_to=naming.file.parent
             ).folder
-        except UsageError as exc:  # a policy refusal or a bad URL: blame the line
-            raise ConfigError([f"{where}: {exc.message}"], fix=exc.fix) from None
+        except UsageError as exc:  # a bad URL or a refused ref: blame its line
+            key = (
+                "git"
+                if exc.message.startswith("extends.git")
+                else "branch"
+                if extends.branch
+                else "ref"
+            )
+            raise ConfigError(
+                [f"{naming.source(('extends', key))}: {exc.message}"], fix=exc.fix
+            ) from None
     if extends.name is not None:
         available = sorted(p.name for p in builtin_profiles_dir().glob("*") if p.is_dir())
         folder = builtin_profiles_dir() / extends.name

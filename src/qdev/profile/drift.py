@@ -272,7 +272,7 @@ def _check(root: Path, recorded: ProfileState) -> tuple[DriftReport, list[str]]:
             drifts.append(Drift(item.path, Reason.EDITED, "edited since qdev wrote it"))
         elif item.writes and item.path != state_file.STATE_FILE:
             drifts.append(Drift(item.path, cause, f"sync would {_verb(item.action)} it"))
-    if not drifts and any(f.writes for f in plan.files):
+    if not drifts and _essence(recorded) != _essence(plan.state):
         drifts.append(
             Drift(state_file.STATE_FILE, cause, "the record of what was rendered is out of date")
         )
@@ -280,6 +280,22 @@ def _check(root: Path, recorded: ProfileState) -> tuple[DriftReport, list[str]]:
         root, _pin(recorded), _pin(plan.state), tuple(drifts), tuple(_newer(root, plan.state))
     )
     return report, sorted(item.path for item in plan.files)
+
+
+def _essence(recorded: ProfileState) -> object:
+    """What a state says about the profile and the render, less what sync notes of the repo's
+    own doings (what it wrote, conflicts since resolved)."""
+    files = {path: (r.template, r.deleted) for path, r in recorded.files.items()}
+    return (
+        recorded.profile,
+        recorded.version,
+        recorded.source,
+        recorded.ref,
+        recorded.commit,
+        recorded.inputs,
+        recorded.answers,
+        files,
+    )
 
 
 def _verb(action: str) -> str:

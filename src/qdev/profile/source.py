@@ -202,7 +202,11 @@ def from_extends(
         if not isinstance(ref, str):
             raise ProfileError("extends.git needs a ref (a tag or commit) or a branch")
         return from_git(
-            str(spec["git"]), ref, branch=isinstance(branch, str), relative_to=relative_to
+            str(spec["git"]),
+            ref,
+            branch=isinstance(branch, str),
+            relative_to=relative_to,
+            refresh=refresh,
         )
     if isinstance(spec.get("path"), str):
         return from_folder(relative_to / str(spec["path"]))

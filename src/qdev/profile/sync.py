@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 Ask = Callable[[str, str, Sequence[str] | None], str]
 """Asks the user: (question, default, choices or None) -> answer."""
 
-UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
-
 
 class Action(StrEnum):
     UNCHANGED = "unchanged"
@@ -164,6 +162,8 @@ def plan_sync(
     if not for_check and recover_interrupted(root):
         warnings.append("an interrupted sync was undone; the repo is as it was before it")
     previous = read_state(root)
+    if not for_check:
+        guard_unmerged(root)
     from qdev.config.loader import load_config
 
     loaded = load_config(root)
@@ -178,7 +178,7 @@ def plan_sync(
         warnings.append(base_warning)
     config_rel = _config_rel(root, loaded)
     if not for_check:
-        guard_clean(root, previous, theirs, config_rel)
+        guard_clean(root, previous, target, theirs, config_rel)
     labels = merge_labels(previous, target)
     planner = _Planner(root, previous, target, base, theirs, labels)
     files = planner.plan()
@@ -404,22 +404,33 @@ def _config_rel(root: Path, loaded: LoadedConfig) -> str | None:
         return None
 
 
-def guard_clean(
-    root: Path, previous: ProfileState, theirs: Mapping[str, bytes], config_rel: str | None
-) -> None:
-    """Refuse (exit 4) when a path sync may write has changes git does not hold yet."""
+def guard_unmerged(root: Path) -> None:
+    """Refuse (exit 4) while the conflicts of a sync or a git merge are not resolved."""
     from qdev.tools import git
 
-    codes = git.status_codes(root)
-    managed = {*theirs, *previous.files, state_file.STATE_FILE}
-    if config_rel:
-        managed.add(config_rel)
-    unmerged = sorted(p for p, code in codes.items() if code in UNMERGED)
+    unmerged = sorted(git.unmerged_paths(root))
     if unmerged:
         raise GuardRefused(
             f"conflicts are not resolved yet: {', '.join(unmerged)}",
             fix="edit each file, `git add` it, commit, then run qdev sync again",
         )
+
+
+def guard_clean(
+    root: Path,
+    previous: ProfileState,
+    target: Profile,
+    theirs: Mapping[str, bytes],
+    config_rel: str | None,
+) -> None:
+    """Refuse (exit 4) when a path sync may write has changes git does not hold yet."""
+    from qdev.tools import git
+
+    codes = git.status_codes(root)
+    managed = {path for path in {*theirs, *previous.files} if target.policy(path) != Policy.ONCE}
+    managed.add(state_file.STATE_FILE)
+    if config_rel:
+        managed.add(config_rel)
     # An untracked file where the profile now renders one is the user's: left alone, not dirty.
     dirty = sorted(
         p

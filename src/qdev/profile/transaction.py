@@ -10,8 +10,8 @@ mid-way leaves the journal behind, and the next `qdev sync` (or `qdev sync --che
 everything back before doing anything else: the repo is then byte-identical to before the
 interrupted sync, which can simply be run again.
 
-Tests kill the process at the Nth write with `_QDEV_SYNC_KILL_AT=N` (SIGKILL, uncatchable) and
-make it fail there with `_QDEV_SYNC_FAIL_AT=N` (an OSError).
+Tests kill the process at the Nth write with `_QDEV_SYNC_KILL_AT=N` (SIGKILL, uncatchable; 0 is
+just before the journal's commit point) and make it fail there with `_QDEV_SYNC_FAIL_AT=N`.
 """
 
 from __future__ import annotations
@@ -72,10 +72,7 @@ class Transaction:
 
     def _step(self) -> None:
         self.writes += 1
-        if os.environ.get(KILL_VAR) == str(self.writes):
-            os.kill(os.getpid(), signal.SIGKILL)
-        if os.environ.get(FAIL_VAR) == str(self.writes):
-            raise OSError(5, "fault injected", str(self.root))
+        _fault_at(self.writes, self.root)
 
     def write(self, path: str, data: bytes) -> None:
         self._step()
@@ -112,9 +109,17 @@ def _prepare(root: Path, git_dir: Path, paths: Sequence[str]) -> Path:
     manifest = {"entries": [vars(e) for e in entries], "created_dirs": created}
     write_atomic(staging / "journal.json", json.dumps(manifest, indent=1))
     _fsync_dir(staging)
+    _fault_at(0, root)  # 0: the journal is written but not committed
     os.replace(staging, journal_dir(git_dir))  # the commit point
     _fsync_dir(git_dir)
     return journal_dir(git_dir)
+
+
+def _fault_at(step: int, root: Path) -> None:
+    if os.environ.get(KILL_VAR) == str(step):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(FAIL_VAR) == str(step):
+        raise OSError(5, "fault injected", str(root))
 
 
 def _missing_parents(root: Path, path: str) -> list[Path]:
