@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qdev.errors import QdevError, UsageError
 from qdev.profile import source
-from qdev.profile.source import Profile
+from qdev.profile.source import Profile, ProfileError
 
 PROFILE_README = """\
 # {name}: the team's qdev profile
@@ -141,6 +141,7 @@ def check_profile(
         for provider in ("github", "gitlab"):
             say(f"rendering {kind} with {provider} CI")
             report.problems += _render_problems(profile, kind, provider, rendered_paths)
+    report.problems = list(dict.fromkeys(report.problems))  # once, not once per kind
     report.warnings += _policy_warnings(profile, rendered_paths)
     report.warnings += [
         f"[[migrations]] note for {m.version}, newer than the profile's version {profile.version}"
@@ -171,11 +172,9 @@ def _render_problems(profile: Profile, kind: str, provider: str, seen: set[str])
     from qdev.profile.render import render_profile
 
     variables = _sample_variables(profile, kind, provider)
-    try:
-        rendered = render_profile(profile, kind, provider, variables)
-    except QdevError as exc:
-        return [exc.render()]
-    problems = []
+    errors: list[ProfileError] = []
+    rendered = render_profile(profile, kind, provider, variables, errors=errors)
+    problems = [error.render() for error in errors]
     for item in rendered:
         seen.add(item.path)
         problem = _parse_problem(item.path, item.content)
@@ -226,7 +225,7 @@ def _check_kind(profile: Profile, kind: str, steps: Sequence[str]) -> KindResult
     try:
         repo = scratch / f"probe-{kind}"
         try:
-            init_project(InitOptions(repo, kind=kind, profile=profile.root, commit=True))
+            init_project(InitOptions(repo, kind=kind, profile=profile.root))
         except QdevError as exc:
             return KindResult(kind, False, f"qdev init failed: {exc.render()}")
         ran = process.run(

@@ -48,16 +48,31 @@ def render_text(text: str, variables: Mapping[str, str], *, where: str) -> str:
 
 
 def render_profile(
-    profile: Profile, kind: str, ci_provider: str, variables: Mapping[str, str]
+    profile: Profile,
+    kind: str,
+    ci_provider: str,
+    variables: Mapping[str, str],
+    *,
+    errors: list[ProfileError] | None = None,
 ) -> list[RenderedFile]:
-    """Every file the profile gives a repo of `kind`, sorted by path."""
+    """Every file the profile gives a repo of `kind`, sorted by path.
+
+    With `errors`, a file that cannot be rendered is left out and its error collected there
+    (`qdev profile check` reports them all) instead of raised.
+    """
     files: dict[str, RenderedFile] = {}
     for layer in layers(kind, ci_provider):
         folder = profile.templates / layer
         if not folder.is_dir():
             continue
         for source in sorted(p for p in folder.rglob("*") if p.is_file()):
-            rendered = _render_file(source, folder, variables)
+            try:
+                rendered = _render_file(source, folder, variables)
+            except ProfileError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                continue
             files[rendered.path] = rendered
     return [files[path] for path in sorted(files) if profile.policy(path) != Policy.IGNORED]
 
