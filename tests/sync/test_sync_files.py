@@ -158,3 +158,26 @@ def test_unresolved_conflicts_from_a_sync_block_the_next_one(repo: Path, qdev: R
     git(repo, "add", "pyproject.toml")
     subprocess.run(["git", "commit", "-qam", "Resolved"], cwd=repo, check=True)
     assert qdev("sync", "--check", cwd=repo).code == 0
+
+
+def test_a_state_from_before_sync_merges_two_ways_where_the_base_is_unknown(
+    repo: Path, qdev: RunQdev
+) -> None:
+    state = repo / ".qdev" / "state.toml"
+    text = state.read_text()
+    head, files = text.split("[files]")
+    legacy = "\n".join(
+        line
+        for line in head.split("[variables]")[0].splitlines()
+        if not line.startswith(("kind =", "ci =", "ref =", "commit ="))
+    )
+    state.write_text(legacy + "\n\n[files]" + files)
+    edit(repo / "README.md", "## Working on it", "Ours.\n\n## Working on it")
+    commit_all(repo, "An old repo, edited")
+    ran = qdev("sync", "--ref", "v2.0.0", cwd=repo)
+    assert ran.code == 1, ran.out + ran.err  # README: both changed, no base: a conflict
+    assert "two-way" in ran.out
+    assert "update  .github/workflows/ci.yml" in ran.out  # unedited: the recorded hash is ours
+    readme = (repo / "README.md").read_text()
+    assert "Ours." in readme
+    assert "<<<<<<< this repo" in readme
