@@ -18,6 +18,7 @@ from qdev.profile.merge3 import (
     Labels,
     TomlFormat,
     YamlFormat,
+    canonical,
     has_markers,
     merge,
     render_path,
@@ -60,12 +61,15 @@ IDS = ["toml", "yaml"]
 
 
 def expected(base: Any, ours: Any, theirs: Any) -> Any:
-    """The merge's specification on plain values: ours kept where both sides differ."""
-    if ours == theirs:
+    """The merge's specification on plain values: ours kept where both sides differ.
+
+    Values are equal as TOML and YAML see them: `false` is not `0`.
+    """
+    if canonical(ours) == canonical(theirs):
         return ours
-    if base == ours:
+    if canonical(base) == canonical(ours):
         return theirs
-    if base == theirs:
+    if canonical(base) == canonical(theirs):
         return ours
     if isinstance(ours, dict) and isinstance(theirs, dict):
         base = base if isinstance(base, dict) else {}
@@ -80,13 +84,18 @@ def expected(base: Any, ours: Any, theirs: Any) -> Any:
     plain_lists = all(
         isinstance(v, list)
         and all(not isinstance(i, dict | list) for i in v)
-        and len(set(map(repr, v))) == len(v)
+        and len({canonical(i) for i in v}) == len(v)
         for v in (base if isinstance(base, list) else [], ours, theirs)
     )
     if plain_lists:
         base_list = base if isinstance(base, list) else []
-        kept = [v for v in ours if not (v in base_list and v not in theirs)]
-        return sorted(kept + [v for v in theirs if v not in base_list and v not in kept], key=repr)
+
+        def has(items: list[Any], value: Any) -> bool:
+            return canonical(value) in {canonical(i) for i in items}
+
+        kept = [v for v in ours if not (has(base_list, v) and not has(theirs, v))]
+        added = [v for v in theirs if not has(base_list, v) and not has(kept, v)]
+        return sorted(kept + added, key=repr)
     return ours
 
 
@@ -258,3 +267,15 @@ def test_markers_are_found_only_as_an_opening_and_a_closing_line() -> None:
 def test_yaml_indentation_is_read_from_the_file() -> None:
     fmt = YamlFormat.for_text("a:\n    b: 1\nc:\n- x\n")
     assert fmt.indents == (4, 2, 0)
+
+
+def test_a_change_of_the_profile_alone_keeps_the_repos_order_and_comments_around_it() -> None:
+    base = "[tool.a]\nx = 1\n\n[tool.b]\ny = 2\n"
+    ours = "[tool.b]\n# ours\ny = 2\n\n[tool.a]\nx = 1\n"  # the same values, our order
+    theirs = base.replace("x = 1", "x = 3")
+    result = merge(TomlFormat(), base, ours, theirs, LABELS)
+    assert result.text == ours.replace("x = 1", "x = 3")
+    hooks = HOOKS.replace("    hooks:\n", "    hooks:\n      # ours\n")
+    theirs_yaml = HOOKS.replace("qdev check lint", "qdev check lint --fix")
+    result = merge(YamlFormat.for_text(hooks), HOOKS, hooks, theirs_yaml, LABELS)
+    assert result.text == hooks.replace("qdev check lint", "qdev check lint --fix")

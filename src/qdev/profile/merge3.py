@@ -369,7 +369,13 @@ class _Merger:
                 del ours[key]
             elif o is MISSING:
                 self.fmt.insert(ours, key, self.fmt.clone(t), _before(theirs, key, ours))
-            else:
+            elif self.fmt.is_map(o) and self.fmt.is_map(t):
+                # Only theirs changed, but ours may hold its own order and comments: apply the
+                # change key by key rather than taking theirs' table whole.
+                self.merge_map(b, o, t, path)
+            elif not (
+                self.fmt.is_seq(o) and self.fmt.is_seq(t) and self.merge_tables(b, o, t, path)
+            ):
                 self.fmt.replace(ours, key, self.fmt.clone(t), o, b)
             return
         if self.same(b, t):
@@ -383,17 +389,24 @@ class _Merger:
         base_list = list(base) if self.fmt.is_seq(base) else []
         lists = (base_list, list(ours), list(theirs))
         if all(self.fmt.is_map(item) for items in lists for item in items):
-            keyed = [_identities(items, self.fmt.plain) for items in lists]
-            if all(ids is not None for ids in keyed):
-                self.merge_keyed(base_list, ours, theirs, path, keyed)  # type: ignore[arg-type]
-                return True
-            return False
+            return self.merge_tables(base, ours, theirs, path)
         plain = [[canonical(self.fmt.plain(i)) for i in items] for items in lists]
         if any(isinstance(self.fmt.plain(i), dict | list) for items in lists for i in items):
             return False
         if any(len(set(values)) != len(values) for values in plain):
             return False
         self.merge_set(ours, theirs, plain)
+        return True
+
+    def merge_tables(self, base: Any, ours: Any, theirs: Any, path: KeyPath) -> bool:
+        """Merge lists of tables item by item; False for any other list."""
+        lists = (list(base) if self.fmt.is_seq(base) else [], list(ours), list(theirs))
+        if not all(self.fmt.is_map(item) for items in lists for item in items):
+            return False
+        keyed = [_identities(items, self.fmt.plain) for items in lists]
+        if any(ids is None for ids in keyed) or not any(lists):
+            return False
+        self.merge_keyed(lists[0], ours, theirs, path, keyed)  # type: ignore[arg-type]
         return True
 
     def merge_set(self, ours: Any, theirs: Any, plain: list[list[Any]]) -> None:
@@ -439,10 +452,8 @@ class _Merger:
                 o = ours[current.index(ident)]
                 if self.same(o, t) or self.same(b, t):
                     continue
-                if self.same(b, o):
-                    ours[current.index(ident)] = self.fmt.seq_value(t)
-                else:
-                    self.merge_map(b, o, t, (*path, ident))
+                # Key by key even when only theirs changed, so the item keeps ours' comments.
+                self.merge_map(b, o, t, (*path, ident))
             elif b is MISSING:
                 at = 0
                 for earlier in reversed(theirs_ids[: theirs_ids.index(ident)]):
