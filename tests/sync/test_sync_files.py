@@ -181,3 +181,28 @@ def test_a_state_from_before_sync_merges_two_ways_where_the_base_is_unknown(
     readme = (repo / "README.md").read_text()
     assert "Ours." in readme
     assert "<<<<<<< this repo" in readme
+
+
+def test_a_repo_configured_in_pyproject_syncs_in_place_without_a_qdev_toml(
+    tmp_path: Path, qdev: RunQdev, team_profile: Callable[[], Path]
+) -> None:
+    repo = tmp_path / "adopted"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "adopted"\nversion = "0.3.0"\nrequires-python = ">=3.11"\n\n'
+        f'[tool.qdev.extends]\ngit = "{team_profile()}"\nref = "v1.0.0"\n'
+    )
+    assert qdev("init", ".", "--yes", "--no-env", cwd=repo).code == 0
+    commit_all(repo, "Adopted")
+    before = (repo / "pyproject.toml").read_text()
+    ran = qdev("sync", "--ref", "v2.0.0", cwd=repo)
+    assert ran.code == 0, ran.out + ran.err
+    assert not (repo / "qdev.toml").exists()
+    after = (repo / "pyproject.toml").read_text()
+    assert after == before.replace('ref = "v1.0.0"', 'ref = "v2.0.0"').replace(
+        "line-length = 100", "line-length = 110"
+    ).replace('"ruff>=0.6"', '"ruff>=0.7"').replace(
+        "warn_unreachable = true", "warn_unreachable = true\nwarn_unused_ignores = true"
+    )
+    assert qdev("sync", "--check", cwd=repo).code == 0
