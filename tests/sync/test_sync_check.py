@@ -77,6 +77,10 @@ def test_a_deleted_managed_file_is_drift_then_stays_deleted_after_sync(
     assert drifts(qdev, repo) == {}
     assert qdev("sync", "--ref", "v2.0.0", cwd=repo).code == 0
     assert not (repo / "noxfile.py").exists()
+    commit_all(repo, "v2")
+    assert qdev("sync", "--restore", "noxfile.py", cwd=repo).code == 0
+    assert (repo / "noxfile.py").is_file()
+    assert qdev("sync", "--restore", "nope.py", cwd=repo).code == 2
 
 
 def test_a_config_change_is_drift_and_sync_updates_the_ci_matrix(repo: Path, qdev: RunQdev) -> None:

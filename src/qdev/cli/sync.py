@@ -63,6 +63,10 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Set a profile variable, NAME=VALUE (repeatable)."),
         ] = None,
+        restore: Annotated[
+            list[str] | None,
+            typer.Option("--restore", help="Bring back a managed file the repo deleted (repeat)."),
+        ] = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Print the unified diff of every change only.")
         ] = False,
@@ -78,9 +82,9 @@ def register(app: typer.Typer) -> None:
         from qdev.errors import UsageError
 
         if check:
-            if ref or set_values or dry_run:
+            if ref or set_values or dry_run or restore:
                 raise UsageError(
-                    "--check only reports: it takes no --ref, --set or --dry-run",
+                    "--check only reports: it takes no --ref, --set, --restore or --dry-run",
                     fix="run `qdev sync --check` alone, or `qdev sync --dry-run` to see changes",
                 )
             raise typer.Exit(_check(path, conflicts_only=conflicts_only, as_json=as_json))
@@ -88,7 +92,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--conflicts-only goes with --check", fix="add --check")
         from qdev.profile.sync import SyncOptions, apply_sync, plan_sync
 
-        options = SyncOptions(ref, _parse_sets(set_values or []))
+        options = SyncOptions(ref, _parse_sets(set_values or []), tuple(restore or ()))
         interactive = not (yes or as_json) and sys.stdin.isatty() and sys.stdout.isatty()
         plan = plan_sync(path, options, _ask if interactive else None)
         if not dry_run:

@@ -63,6 +63,8 @@ class SyncOptions:
     """Move the pin to this tag or commit (edits extends.ref in the config file)."""
     set_variables: Mapping[str, str] = field(default_factory=dict)
     """Profile variables set on the command line (--set NAME=VALUE)."""
+    restore: tuple[str, ...] = ()
+    """Managed files the repo deleted that sync should bring back (--restore PATH)."""
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,11 @@ def plan_sync(
     if base_warning:
         warnings.append(base_warning)
     config_rel = _config_rel(root, loaded)
+    _check_restore(options.restore, previous, theirs)
     if not for_check:
         guard_clean(root, previous, target, theirs, config_rel)
     labels = merge_labels(previous, target)
-    planner = _Planner(root, previous, target, base, theirs, labels)
+    planner = _Planner(root, previous, target, base, theirs, labels, options.restore)
     files = planner.plan()
     if options.ref is not None and config_rel is not None:
         files = _pin_ref(files, root, config_rel, options.ref, loaded)
@@ -445,6 +448,17 @@ def guard_clean(
         )
 
 
+def _check_restore(
+    paths: Sequence[str], previous: ProfileState, theirs: Mapping[str, bytes]
+) -> None:
+    for path in paths:
+        if path not in theirs:
+            raise UsageError(
+                f"--restore {path}: the profile renders no such file",
+                fix="name a path as `qdev sync --dry-run -v` lists it",
+            )
+
+
 def merge_labels(previous: ProfileState, target: Profile) -> Labels:
     def label(version: str, ref: str | None) -> str:
         return f"profile {version}" + (f" ({ref})" if ref else "")
@@ -465,7 +479,9 @@ class _Planner:
         base: Mapping[str, bytes],
         theirs: Mapping[str, bytes],
         labels: Labels,
+        restore: Sequence[str] = (),
     ) -> None:
+        self.restore = set(restore)
         self.root = root
         self.previous = previous
         self.target = target
@@ -525,6 +541,9 @@ class _Planner:
     def plan_missing(
         self, path: str, policy: Policy, theirs: bytes, record: FileRecord | None
     ) -> FileSync:
+        if path in self.restore:
+            self.records[path] = FileRecord(sha256(theirs), sha256(theirs))
+            return FileSync(path, policy, Action.CREATE, None, theirs, "restored (--restore)")
         if record is None:
             if path in self.base or (policy == Policy.ONCE and not self.base):
                 # The profile had it before and the repo never took it (init leaves an adopted
@@ -537,7 +556,7 @@ class _Planner:
             return FileSync(path, policy, Action.SKIP, None, None, "written once, never synced")
         self.records[path] = FileRecord(sha256(theirs), deleted=True)
         detail = "deleted in this repo; stays deleted" + (
-            "" if record.deleted else " (restore it: delete its line in .qdev/state.toml, sync)"
+            "" if record.deleted else f" (`qdev sync --restore {path}` brings it back)"
         )
         return FileSync(path, policy, Action.DELETED, None, None, detail)
 
