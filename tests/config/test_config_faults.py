@@ -282,7 +282,11 @@ def test_a_duplicate_key_is_named(
     ],
 )
 def test_an_environment_problem_names_the_variable_that_caused_it(
-    variables: dict[str, str], named: str, repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+    variables: dict[str, str],
+    named: str,
+    repo: Path,
+    run_cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
