@@ -128,10 +128,15 @@ BAD_VALUES = [
     ('[env.indexes]\n"a b" = "https://h/simple"', 'env.indexes."a b"', "an index name"),
     ('[release]\npublish_index = "team"', "release.publish_index", "a name from env.indexes"),
     ('[project]\nname = "-bad-"', "project.name", "a package name"),
+    ('extends = {path = ""}', "extends.path", 'a name, path or URL, got ""'),
+    ('extends = {name = " "}', "extends.name", 'a name, path or URL, got " "'),
+    (f'extends = {{path = "{"a" * 5000}"}}', "extends.path", "can be read: File name too long"),
 ]
 
 
-@pytest.mark.parametrize(("toml", "key", "expected"), BAD_VALUES, ids=[b[0] for b in BAD_VALUES])
+@pytest.mark.parametrize(
+    ("toml", "key", "expected"), BAD_VALUES, ids=[b[0][:60] for b in BAD_VALUES]
+)
 def test_a_value_a_later_command_would_crash_on_is_refused_by_validate(
     toml: str, key: str, expected: str, repo: Path, run_cli: RunCli
 ) -> None:

@@ -120,7 +120,7 @@ KEY_PATHS: list[tuple[str, ...]] = [
     ("release", "scheme"), ("release", "calver_format"), ("release", "tag_format"),
     ("release", "branch"), ("release", "changelog"), ("release", "version_files"),
     ("release", "sign"), ("release", "push"), ("release", "publish"), ("release", "publish_index"),
-    ("ci", "provider"), ("ci", "python"),
+    ("ci", "provider"), ("ci", "python"), ("extends", "name"), ("extends", "path"),
 ]  # fmt: skip
 
 
@@ -173,6 +173,8 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "release.push": st.booleans(),
     "release.publish": st.booleans(),
     "release.publish_index": some("team", "https://upload.example/", "nope"),
+    "extends.name": some("default", "nope", "", "../x"),
+    "extends.path": some("src", "..", ".", "", "link", "v.py", "nowhere", "a" * 300),
     "ci.provider": some("github", "gitlab"),
     "ci.python": st.lists(some("3.11", "3.12"), min_size=1, unique=True),
 }

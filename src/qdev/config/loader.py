@@ -195,11 +195,19 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
         return folder
     assert extends.path is not None
     assert naming.file is not None
-    folder = (naming.file.parent / extends.path).resolve()
-    if not folder.is_dir():
+    fix = "correct the path (relative to the file that names it) or create the folder"
+    try:
+        folder = (naming.file.parent / extends.path).resolve()
+        found = folder.is_dir()
+    except OSError as exc:
+        raise ConfigError(
+            [f"{where}: extends.path: expected a profile folder that can be read: {exc.strerror}"],
+            fix=fix,
+        ) from None
+    if not found:
         raise ConfigError(
             [f"{where}: extends.path: profile folder {display_path(folder)} does not exist"],
-            fix="correct the path (relative to the file that names it) or create the folder",
+            fix=fix,
         )
     return folder
 

@@ -115,6 +115,13 @@ class ExtendsConfig(Strict):
     ref: str | None = None
     """The tag or commit to use with `git`."""
 
+    @field_validator("name", "path", "git", "ref")
+    @classmethod
+    def _not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(f"a name, path or URL, got {render_value(value)}")
+        return value
+
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ExtendsConfig:
         given = [key for key in ("name", "path", "git") if getattr(self, key)]

@@ -37,7 +37,9 @@ def path_problems(config: QdevConfig, root: Path, *, complete: bool) -> list[tup
 
 
 def _path_problem(root: Path, text: str, kind: Wanted, *, must_exist: bool) -> str | None:
-    shown = f'"{text}"'
+    from qdev.config.problems import render_value
+
+    shown = render_value(text)
     try:
         top = root.resolve()
         target = (top / text).resolve()
