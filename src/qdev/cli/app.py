@@ -147,13 +147,13 @@ def run(argv: Sequence[str]) -> int:
         if helpcache.is_help_request(args):
             code[0] = _render_help(args)
         else:
-            if not _asks_only_version_or_help(args):
+            if not _asks_for_version_or_help(args):
                 require_working_folder()
             code[0] = _invoke(build_app(), args)
     return code[0]
 
 
-def _asks_only_version_or_help(args: Sequence[str]) -> bool:
+def _asks_for_version_or_help(args: Sequence[str]) -> bool:
     return any(arg in ("--version", "-V", *helpcache.HELP_FLAGS) for arg in args)
 
 
