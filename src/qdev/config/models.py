@@ -6,7 +6,7 @@ Unknown keys are forbidden everywhere so that a typo is an error with a suggesti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -61,6 +61,16 @@ def _texts(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
 def _refuse(loc: KeyPath, problem: str | None, value: str) -> None:
     if problem is not None:
         raise LocatedValueError(loc, f"{problem}, got {render_value(value)}")
+
+
+def _text_rule(rule: Callable[[str], str | None]) -> Callable[[str], str]:
+    """A field validator that refuses what `rule` (from rules.py) finds wrong."""
+
+    def check(value: str) -> str:
+        _refuse((), rule(value), value)
+        return value
+
+    return check
 
 
 Timeout = Annotated[float, Field(gt=0, le=rules.MAX_TIMEOUT)]
@@ -325,23 +335,9 @@ class ReleaseConfig(Strict):
     publish_index: str | None = None
     """The URL or name (from env.indexes) of the index to publish to."""
 
-    @field_validator("tag_format")
-    @classmethod
-    def _formats_a_tag(cls, value: str) -> str:
-        _refuse((), rules.tag_format(value), value)
-        return value
-
-    @field_validator("calver_format")
-    @classmethod
-    def _formats_a_date(cls, value: str) -> str:
-        _refuse((), rules.calver_format(value), value)
-        return value
-
-    @field_validator("branch")
-    @classmethod
-    def _a_branch(cls, value: str) -> str:
-        _refuse((), rules.branch_name(value), value)
-        return value
+    _formats_a_tag = field_validator("tag_format")(_text_rule(rules.tag_format))
+    _formats_a_date = field_validator("calver_format")(_text_rule(rules.calver_format))
+    _a_branch = field_validator("branch")(_text_rule(rules.branch_name))
 
     @field_validator("changelog")
     @classmethod
