@@ -390,13 +390,13 @@ def test_shell_completion_completes_command_names() -> None:
     bash = qdev(_QDEV_COMPLETE="complete_bash", COMP_WORDS="qdev con", COMP_CWORD="1")
     assert bash.returncode == 0
     assert bash.stdout.split() == ["config"]
-    script = qdev("--show-completion", "bash", **NO_SHELL_DETECTION)
+    script = qdev("--show-completion", "bash", env=NO_SHELL_DETECTION)
     assert script.returncode == 0, script.stderr
     assert "_qdev_completion" in script.stdout
 
 
 def test_install_completion_writes_the_script_and_sources_it(tmp_path: Path) -> None:
-    done = qdev("--install-completion", "bash", HOME=str(tmp_path), **NO_SHELL_DETECTION)
+    done = qdev("--install-completion", "bash", HOME=str(tmp_path), env=NO_SHELL_DETECTION)
     assert done.returncode == 0, done.stderr
     script = tmp_path / ".bash_completions" / "qdev.sh"
     assert "_QDEV_COMPLETE=complete_bash" in script.read_text()
