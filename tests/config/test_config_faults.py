@@ -375,3 +375,16 @@ def test_validate_never_reads_the_environment_path_of_a_deleted_folder(
     result = run_cli("config", "validate")
 
     assert_exit_2(result.code, result.err, "the current folder no longer exists", "fix: cd")
+
+
+def test_a_profile_from_git_is_named_by_its_commit_not_its_cache_path(repo: Path) -> None:
+    from qdev.config.layers import Source
+    from qdev.profile.cache import tree_path
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    cached = tree_path(commit) / "qdev.toml"
+    cached.parent.mkdir(parents=True)
+    cached.write_text("[check]\ncoverage = 90\n")
+
+    assert str(Source("profile", cached, 2, 1)) == "profile from git at commit 0123456789ab, line 2"
+    assert str(Source("profile", repo / "qdev.toml", 2, 1)).endswith("qdev.toml:2:1")

@@ -36,13 +36,28 @@ def builtin_profiles_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "profile" / "builtin"
 
 
-def builtin_profile_name(file: Path) -> str | None:
-    """ "default" for the built-in default profile's qdev.toml; None for any other file."""
+def profile_label(file: Path) -> str | None:
+    """How a profile file that lives inside qdev or its cache is named to the user:
+    "profile default (built-in)", "profile from git at commit 0123abcd4567"; None for a
+    profile folder the user named by its path."""
+    from qdev.profile.cache import cache_dir
+
     try:
-        inside = file.resolve().relative_to(builtin_profiles_dir().resolve())
-    except (ValueError, OSError):
+        resolved = file.resolve()
+    except OSError:
         return None
-    return inside.parts[0] if len(inside.parts) > 1 else None
+    builtin = _parts_below(resolved, builtin_profiles_dir())
+    if len(builtin) > 1:
+        return f"profile {builtin[0]} (built-in)"
+    cached = _parts_below(resolved, cache_dir() / "trees")
+    return f"profile from git at commit {cached[0][:12]}" if len(cached) > 1 else None
+
+
+def _parts_below(path: Path, folder: Path) -> tuple[str, ...]:
+    try:
+        return path.relative_to(folder.resolve()).parts
+    except (ValueError, OSError):
+        return ()
 
 
 def display_path(path: Path) -> str:
@@ -89,10 +104,9 @@ class Source:
         if self.kind == "override":
             return f"command line ({self.variable or 'an option'})"
         assert self.file is not None
-        builtin = builtin_profile_name(self.file) if self.kind == "profile" else None
-        if builtin is not None:
-            where = f"profile {builtin} (built-in)"
-            return f"{where}, line {self.line}" if self.line is not None else where
+        label = profile_label(self.file) if self.kind == "profile" else None
+        if label is not None:
+            return f"{label}, line {self.line}" if self.line is not None else label
         where = display_path(self.file)
         if self.line is not None:
             where += f":{self.line}:{self.column}"
