@@ -49,9 +49,16 @@ def uv_binary() -> str:
 
 
 def ensure_env(
-    start: Path | None = None, *, frozen: bool = False, python: str | None = None
+    start: Path | None = None,
+    *,
+    frozen: bool = False,
+    python: str | None = None,
+    hook: bool = True,
 ) -> EnvReport:
-    """Create or update `<root>/.venv` from the lock and verify it; return what was done."""
+    """Create or update `<root>/.venv` from the lock and verify it; return what was done.
+
+    `hook=False` leaves the git hook to the caller (`qdev init` installs it once its
+    `git init`, run beside the sync, is done)."""
     from qdev.config.loader import load_config
 
     started = time.monotonic()
@@ -76,7 +83,8 @@ def ensure_env(
     version = _venv_python_version(root)
     _verify(version, supported, python)
     envstate.write_marker(root, version)
-    return EnvReport(root, version, install_hook(root), time.monotonic() - started)
+    hooked = install_hook(root) if hook else "left to the caller"
+    return EnvReport(root, version, hooked, time.monotonic() - started)
 
 
 def _uv_env() -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
@@ -16,6 +17,9 @@ from qdev.profile.render import RenderedFile, render_profile
 from qdev.profile.state import RenderInputs
 from qdev.project.existing import read_existing
 from qdev.project.settings import Ask, InitOptions, Settings, resolve_settings, variables
+
+if TYPE_CHECKING:
+    from qdev.environment import EnvReport
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
 
@@ -44,21 +48,8 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     if options.dry_run:
         return result
     check_writable(root)
-    git_root = _git_root(root) if options.git else None
     apply_plan(plan)
-    if options.git:
-        result.notes.append(_ensure_git(root, git_root))
-    if options.env:
-        from qdev.environment import ensure_env
-
-        try:
-            report = ensure_env(root)
-        except QdevError as exc:
-            exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
-            raise
-        result.notes.append(
-            f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
-        )
+    result.notes.extend(_set_up(root, git=options.git, env=options.env))
     if options.commit:
         result.commit = _commit(root, settings, plan)
         if result.commit is None:
@@ -112,6 +103,39 @@ def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
     tool["qdev"] = tomlkit.parse(config.content.decode("utf-8"))
     files["pyproject.toml"] = RenderedFile("pyproject.toml", tomlkit.dumps(doc).encode("utf-8"))
     return [files[path] for path in sorted(files)]
+
+
+def _set_up(root: Path, *, git: bool, env: bool) -> list[str]:
+    """The repository and the environment of the written files, the independent parts at the
+    same time: `git init` (with GitPython's import) runs beside `uv sync`, the long part,
+    which stays in this thread so that Ctrl-C stops it at once; the hook needs both, so it
+    comes last."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
+        made = pool.submit(_new_repository, root) if git else None
+        synced = _sync(root) if env else None
+        notes = [made.result()] if made else []
+    if synced is not None:
+        from qdev.environment import install_hook
+
+        hook = install_hook(root)
+        notes.append(f"environment: Python {synced.python} in {root / '.venv'}; git hook: {hook}")
+    return notes
+
+
+def _sync(root: Path) -> EnvReport:
+    from qdev.environment import ensure_env
+
+    try:
+        return ensure_env(root, hook=False)
+    except QdevError as exc:
+        exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
+        raise
+
+
+def _new_repository(root: Path) -> str:
+    return _ensure_git(root, _git_root(root))
 
 
 def _git_root(root: Path) -> Path | None:
