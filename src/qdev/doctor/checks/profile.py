@@ -1,0 +1,104 @@
+"""The repo against its team profile: drift in the managed files, and managed files git ignores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qdev.doctor.context import DoctorContext
+from qdev.doctor.model import Diagnosis, Verdict, ok, problem, register, skipped
+
+ALWAYS_MANAGED = (
+    "pyproject.toml",
+    "qdev.toml",
+    "uv.lock",
+    ".pre-commit-config.yaml",
+    ".qdev/state.toml",
+)
+
+
+def changed_templates(root: Path, recorded: dict[str, str]) -> list[str]:
+    """Files the profile now renders differently than when it was applied (by template hash)."""
+    from qdev.project.init import InitOptions, init_project
+
+    planned = init_project(InitOptions(root, env=False, git=False, dry_run=True)).plan.state
+    return sorted(
+        path for path, record in planned.files.items() if recorded.get(path) != record.template
+    )
+
+
+@register
+class ProfileDrift(Diagnosis):
+    id = "profile"
+    rank = 80
+    in_repo = True
+    requires = ("config",)
+    title = "managed files up to date with the team profile"
+    why = (
+        "The files the profile manages (pyproject.toml, hooks, CI, noxfile) are the team's "
+        "standard; a repo behind its profile checks, builds and releases unlike the others."
+    )
+
+    def diagnose(self, ctx: DoctorContext) -> Verdict:
+        from qdev.profile import state
+
+        root = ctx.root
+        assert root is not None
+        assert ctx.profile is not None
+        recorded = state.read(root)
+        if recorded is None:
+            return skipped(f"no {state.STATE_FILE}: no profile was applied here (qdev init)")
+        profile = ctx.profile
+        if (recorded.profile, recorded.version) != (profile.name, profile.version):
+            return problem(
+                f"the managed files came from profile {recorded.profile} {recorded.version}; "
+                f"the profile is {profile.name} {profile.version} now",
+                "qdev sync",
+            )
+        templates = {path: record.template for path, record in recorded.files.items()}
+        changed = changed_templates(root, templates)
+        if changed:
+            return problem(
+                f"profile {profile.name} {profile.version} now renders {', '.join(changed)} "
+                "differently than when it was applied",
+                "qdev sync",
+            )
+        return ok(f"{len(templates)} files as profile {profile.name} {profile.version} renders")
+
+
+def managed_paths(root: Path) -> list[str]:
+    from qdev.profile import state
+
+    recorded = state.read(root)
+    paths = set(recorded.files) if recorded else set()
+    paths.update(path for path in ALWAYS_MANAGED if (root / path).exists())
+    return sorted(paths)
+
+
+@register
+class Gitignore(Diagnosis):
+    id = "gitignore"
+    rank = 85
+    in_repo = True
+    requires = ("git",)
+    title = ".gitignore hides no managed file"
+    why = (
+        "A managed file a .gitignore rule matches is left out by `git add`, so clones and CI "
+        "run without it (or with a stale copy)."
+    )
+
+    def diagnose(self, ctx: DoctorContext) -> Verdict:
+        from qdev.tools import git
+
+        root = ctx.root
+        assert root is not None
+        if git.top_level(root) is None:
+            return skipped("not a git repository")
+        hidden = git.ignored_by(root, managed_paths(root))
+        if not hidden:
+            return ok("every managed file is visible to git")
+        listed = "; ".join(f"{path} by `{pattern}` ({where})" for path, pattern, where in hidden)
+        rules = ", ".join(dict.fromkeys(where for _, _, where in hidden))
+        return problem(
+            f"ignored: {listed}",
+            f"delete the rule at {rules} (or add `!PATH` lines after it), then `git add` the files",
+        )
