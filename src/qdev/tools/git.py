@@ -158,24 +158,6 @@ def git_path(root: Path, name: str) -> Path:
     return root / result.stdout.strip()
 
 
-def ignored_by(root: Path, paths: Sequence[str]) -> list[tuple[str, str, str]]:
-    """(path, pattern, "file:line") for each of `paths` an ignore rule matches, tracked or not."""
-    from qdev.tools import process
-
-    if not paths:
-        return []
-    argv = ["git", "check-ignore", "--no-index", "--verbose", "-z", "--stdin"]
-    result = process.run(argv, cwd=root, input_text="\0".join(paths) + "\0")
-    if result.returncode not in (0, 1):
-        raise GitError(f"git check-ignore failed: {result.stderr.strip()}")
-    fields = result.stdout.split("\0")
-    hidden = []
-    for source, line, pattern, path in zip(*[iter(fields)] * 4, strict=False):
-        if pattern and not pattern.startswith("!"):
-            hidden.append((path, pattern, f"{source}:{line}"))
-    return hidden
-
-
 def _ls_files(root: Path, *which: str) -> list[str]:
     from qdev.tools import process
 

@@ -96,9 +96,10 @@ class Gitignore(Diagnosis):
         hidden = git.ignored_by(root, managed_paths(root))
         if not hidden:
             return ok("every managed file is visible to git")
-        listed = "; ".join(f"{path} by `{pattern}` ({where})" for path, pattern, where in hidden)
-        rules = ", ".join(dict.fromkeys(where for _, _, where in hidden))
+        found = [(path, *rule.split(":", 2)) for path, rule in hidden.items()]
+        listed = "; ".join(f"{path} by `{rule}` ({src}:{line})" for path, src, line, rule in found)
+        rules_at = ", ".join(dict.fromkeys(f"{src}:{line}" for _, src, line, _ in found))
         return problem(
             f"ignored: {listed}",
-            f"delete the rule at {rules} (or add `!PATH` lines after it), then `git add` the files",
+            f"delete the rule at {rules_at} (or add `!PATH` lines after it), then `git add` them",
         )
