@@ -11,9 +11,19 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qdev.profile.source import Profile
 
 REQUIREMENT_VAR = "qdev_requirement"
 INDEX_VAR = "qdev_index"
+UV_VERSION_VAR = "uv_version"
+UV_VERSION = "0.13.9"
+"""The uv CI installs when the profile pins none: the version qdev itself is tested with."""
+
+VARIABLE_DEFAULTS = {REQUIREMENT_VAR: "", INDEX_VAR: "", UV_VERSION_VAR: UV_VERSION}
+"""What the CI templates' placeholders are when the profile leaves them unset."""
 INDEX_NAME = "qdev"
 """The name CI gives the index: uv reads its credentials from UV_INDEX_QDEV_USERNAME/_PASSWORD."""
 
@@ -44,16 +54,18 @@ def install_source(variables: Mapping[str, str]) -> InstallSource | None:
     return InstallSource(requirement, index)
 
 
-def missing_source_message(profile_file: str) -> tuple[str, str]:
+def missing_source_message(profile: Profile) -> tuple[str, str]:
     """What to say when the profile leaves the source unset: (the message, the fix)."""
-    message = (
-        "the team profile does not say where CI installs qdev from (qdev is not on PyPI), "
-        "so no CI pipeline was written"
+    example = "; ".join(EXAMPLE.splitlines())
+    if profile.builtin:
+        return (
+            "no CI pipeline written: the built-in profile cannot know where your team installs "
+            "qdev from (qdev is not on PyPI)",
+            f"use a team profile whose profile.toml sets, under [variables], {example}; then "
+            "run `qdev ci` (docs: guides/ci.md and guides/team-profile.md)",
+        )
+    return (
+        f"no CI pipeline written: profile {profile.name} does not say where CI installs qdev "
+        "from (qdev is not on PyPI)",
+        f"set, under [variables] in {profile.root / 'profile.toml'}: {example}; then run `qdev ci`",
     )
-    fix = (
-        f"set, under [variables] in {profile_file}:\n"
-        + "\n".join(f"    {line}" for line in EXAMPLE.splitlines())
-        + "\n  then run `qdev ci` (a repo on the built-in profile needs a team profile first: "
-        "see docs/guides/team-profile.md)"
-    )
-    return message, fix

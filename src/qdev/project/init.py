@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdev.ci.pipeline import without_unready_pipeline
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
 from qdev.profile.render import RenderedFile, render_profile
@@ -31,16 +32,16 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
     existing = read_existing(root)
     settings = resolve_settings(options, root, existing, ask)
-    rendered = render_profile(
-        settings.profile, settings.kind, settings.ci_provider, variables(settings)
-    )
+    values = variables(settings)
+    rendered = render_profile(settings.profile, settings.kind, settings.ci_provider, values)
+    rendered, ci_note = without_unready_pipeline(rendered, settings, values)
     if existing.in_pyproject:
         rendered = config_into_pyproject(rendered)
     rendered = [item for item in rendered if existing.owns(item.path)]
     if existing.unpackaged:
         rendered = without_build_system(rendered)
     plan = plan_files(root, rendered, settings.profile, force=options.force)
-    result = InitResult(settings, plan)
+    result = InitResult(settings, plan, [ci_note] if ci_note else [])
     if options.dry_run:
         return result
     check_writable(root)
