@@ -38,6 +38,7 @@ class Pipeline:
     source: InstallSource
     profile: Profile
     files: tuple[RenderedFile, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ def without_unready_pipeline(
     return [item for item in rendered if item.path not in paths], f"{message}.\n  fix: {fix}"
 
 
-def repo_settings(root: Path, provider: str | None) -> Settings:
-    """The repo's settings as `qdev init` would settle them, with its real default branch."""
+def repo_settings(root: Path, provider: str | None) -> tuple[Settings, tuple[str, ...]]:
+    """The repo's settings as `qdev init` would settle them, with its real default branch, and
+    what CI needs that it may lack."""
     from qdev.project.existing import read_existing
     from qdev.project.facts import read_facts
     from qdev.project.settings import InitOptions, resolve_settings
@@ -102,13 +104,25 @@ def repo_settings(root: Path, provider: str | None) -> Settings:
     settings = resolve_settings(InitOptions(root, ci_provider=provider), root, existing, None)
     release_branch = existing.config.release.branch if existing.config else None
     branch = read_facts(root).default_branch or release_branch or settings.default_branch
-    return replace(settings, default_branch=branch)
+    extends = existing.config.extends if existing.config else None
+    notes: tuple[str, ...] = ()
+    if extends is not None and extends.path and not _inside(root, root / extends.path):
+        notes = (
+            f"note: the team profile is a folder outside the repo ({extends.path}): CI's clone "
+            "of the repo will not have it; name the profile by git URL and ref (extends.git) "
+            "or keep it inside the repo",
+        )
+    return replace(settings, default_branch=branch), notes
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def render_pipeline(root: Path, provider: str | None = None) -> Pipeline:
     from qdev.project.settings import variables
 
-    settings = repo_settings(root, provider)
+    settings, notes = repo_settings(root, provider)
     values = variables(settings)
     profile = settings.profile
     source = install_source(values)
@@ -132,6 +146,7 @@ def render_pipeline(root: Path, provider: str | None = None) -> Pipeline:
         source,
         profile,
         files,
+        notes,
     )
 
 

@@ -49,9 +49,8 @@ def register(app: typer.Typer) -> None:
 
         root = load_config().root
         pipeline = render_pipeline(root, provider)
-        planned = (
-            plan_pipeline(pipeline, force=True) if check else plan_pipeline(pipeline, force=force)
-        )
+        # --check and --dry-run show an edited file's diff; only writing it needs --force.
+        planned = plan_pipeline(pipeline, force=force or check or dry_run)
         stale = [item for item in planned if item.change.value != "unchanged"]
         if not (check or dry_run):
             write_pipeline(pipeline, planned)
@@ -82,12 +81,16 @@ def _render(
         f"{'merge' if pipeline.provider == 'gitlab' else 'pull'} requests, Python {python}, "
         f"{escape(pipeline.source.requirement)} from the team's index"
     )
+    for note in pipeline.notes:
+        out.print(escape(note))
     for item in planned:
         verb = item.change.value
         if check and verb != "unchanged":
             verb = "differs"
         style = STYLE.get(item.change.value, "yellow")
-        out.print(f"  [{style}]{verb:>9}[/{style}]  {escape(item.path)}")
+        edited = dry_run and not check and item.change.value == "replace"
+        hint = "  [dim](edited: `qdev ci` needs --force, which keeps a backup)[/dim]" * edited
+        out.print(f"  [{style}]{verb:>9}[/{style}]  {escape(item.path)}{hint}")
         if (check or dry_run) and item.diff():
             out.print(Syntax(item.diff().rstrip("\n"), "diff", theme="ansi_dark"))
     if check:
@@ -116,6 +119,7 @@ def _as_json(
             },
             "check": check,
             "dry_run": dry_run,
+            "notes": list(pipeline.notes),
             "files": [
                 {"path": item.path, "change": item.change.value}
                 | ({"diff": item.diff()} if check or dry_run else {})
