@@ -75,6 +75,7 @@ from typing import Any
 
 import yaml
 
+from qdev.config.layers import deep_merge
 from qdev.tools.pythons import newest_pyenv_install
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -301,16 +302,23 @@ def hash_files(root: Path, patterns: list[str]) -> str:
 
 
 @dataclass
-class GithubJob:
-    """One job of a workflow, run once for one matrix value."""
+class Job:
+    """One job of a pipeline file (its parsed YAML), run once for one matrix value."""
 
-    workflow: dict[str, Any]
+    document: dict[str, Any]
     job: str
     remote: Remote
     work: Path
+    """The runner's folder for this run (home, clone, scratch): made afresh."""
     shared: Shared
     caches: CacheStore
     matrix: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GithubJob(Job):
+    """A job of a GitHub Actions workflow."""
+
     secrets: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     event: str = "push"
@@ -320,7 +328,7 @@ class GithubJob:
 
     @property
     def spec(self) -> dict[str, Any]:
-        spec: dict[str, Any] = self.workflow["jobs"][self.job]
+        spec: dict[str, Any] = self.document["jobs"][self.job]
         return spec
 
     @property
@@ -347,7 +355,7 @@ class GithubJob:
         for name in ("PATH", "ENV", "OUTPUT", "STEP_SUMMARY"):
             (temp / name.lower()).write_text("")
             self.env[f"GITHUB_{name}"] = str(temp / name.lower())
-        self.env.update(self._values(self.workflow.get("env", {})))
+        self.env.update(self._values(self.document.get("env", {})))
         self.env.update(self._values(self.spec.get("env", {})))
         steps = [self._step(index, step) for index, step in enumerate(self.spec["steps"])]
         return JobRun(self.job, steps, self.workspace)
@@ -566,16 +574,9 @@ def load_workflow(path: Path) -> dict[str, Any]:
 
 
 @dataclass
-class GitlabJob:
-    """One job of a .gitlab-ci.yml, run once for one matrix value."""
+class GitlabJob(Job):
+    """A job of a .gitlab-ci.yml."""
 
-    pipeline: dict[str, Any]
-    job: str
-    remote: Remote
-    work: Path
-    shared: Shared
-    caches: CacheStore
-    matrix: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     """The project's CI/CD variables (its secrets)."""
     source: str = "push"
@@ -585,7 +586,7 @@ class GitlabJob:
         return self.work / "builds" / "team" / "repo"
 
     def spec(self) -> dict[str, Any]:
-        return _extended(self.pipeline, self.job)
+        return _extended(self.document, self.job)
 
     def predefined(self) -> dict[str, str]:
         branch = self.remote.branch
@@ -618,12 +619,12 @@ class GitlabJob:
         home = self.work / "home"
         home.mkdir(parents=True)
         env = _clean_env(home, self.shared) | self.predefined()
-        if self.rule(self.pipeline.get("workflow", {}).get("rules", [{}]), env) in (None, "never"):
+        if self.rule(self.document.get("workflow", {}).get("rules", [{}]), env) in (None, "never"):
             raise HarnessError(f"no pipeline for a {self.source} to {self.remote.branch}")
         if "rules" in spec and self.rule(spec["rules"], env) in (None, "never"):
             raise HarnessError(f"the job {self.job} does not run for a {self.source}")
         self._check_matrix(spec)
-        for scope in (self.pipeline.get("variables", {}), spec.get("variables", {}), self.matrix):
+        for scope in (self.document.get("variables", {}), spec.get("variables", {}), self.matrix):
             env.update({str(k): _gitlab_expand(str(v), env) for k, v in scope.items()})
         env.update(self.variables)
         uv_cache_dir = env.get("UV_CACHE_DIR")
@@ -725,18 +726,8 @@ def _extended(pipeline: dict[str, Any], job: str) -> dict[str, Any]:
     parents = spec.pop("extends", [])
     merged: dict[str, Any] = {}
     for parent in [parents] if isinstance(parents, str) else parents:
-        merged = _deep_merge(merged, _extended(pipeline, parent))
-    return _deep_merge(merged, spec)
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    result = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _deep_merge(result[key], value)
-        else:
-            result[key] = value
-    return result
+        merged = deep_merge(merged, _extended(pipeline, parent))
+    return deep_merge(merged, spec)
 
 
 def _gitlab_expand(text: str, env: Mapping[str, str]) -> str:
