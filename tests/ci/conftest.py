@@ -56,14 +56,10 @@ class Team:
         return self.folder / "profile"
 
     def repo(self, kind: str, provider: str = "github") -> Path:
-        """The repo `qdev init` made for a GitHub team; for GitLab, that repo moved there with
-        `qdev ci` (as a team switching provider would)."""
+        """The repo of `kind` that `qdev init --ci PROVIDER` made, locked and committed."""
         repo = self.folder / f"{kind}-{provider}"
         if not repo.exists():
-            if provider == "github":
-                _make_repo(self.folder, kind, self.git_env)
-            else:
-                _move_to_gitlab(self.repo(kind), repo, self.git_env)
+            _make_repo(self.folder, kind, provider, self.git_env)
         return repo
 
 
@@ -146,28 +142,22 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
     assert done.ok, done.output
 
 
-def _make_repo(folder: Path, kind: str, env: dict[str, str]) -> None:
+def _make_repo(folder: Path, kind: str, provider: str, env: dict[str, str]) -> None:
     pythons = [arg for version in PYTHONS for arg in ("--python", version)]
-    qdev = [sys.executable, "-m", "qdev"]
+    name = f"{kind}-{provider}"
     _run(
-        [*qdev, "init", f"{kind}-github", "--name", kind, "--profile", "profile", "--kind",
-         kind, "--ci", "github", *pythons, "--yes", "--no-env"],
+        [sys.executable, "-m", "qdev", "init", name, "--name", kind, "--profile", "profile",
+         "--kind", kind, "--ci", provider, *pythons, "--yes", "--no-env"],
         folder, env,
     )  # fmt: skip
-    repo = folder / f"{kind}-github"
-    _run([process.find_uv(), "lock", "--quiet"], repo, env)
+    repo = folder / name
+    twin = folder / f"{kind}-{'gitlab' if provider == 'github' else 'github'}" / "uv.lock"
+    if twin.is_file():  # the same pyproject.toml: the same lock
+        shutil.copy(twin, repo / "uv.lock")
+    else:
+        _run([process.find_uv(), "lock", "--quiet"], repo, env)
     _run(["git", "add", "-A"], repo, env)
     _run(["git", "commit", "-q", "-m", f"Start the {kind} repo"], repo, env)
-
-
-def _move_to_gitlab(source: Path, repo: Path, env: dict[str, str]) -> None:
-    shutil.copytree(source, repo, symlinks=True)
-    config = repo / "qdev.toml"
-    config.write_text(config.read_text().replace('provider = "github"', 'provider = "gitlab"'))
-    _run([sys.executable, "-m", "qdev", "ci"], repo, env)
-    _run(["git", "rm", "-q", "-r", ".github"], repo, env)
-    _run(["git", "add", "-A"], repo, env)
-    _run(["git", "commit", "-q", "-m", "ci: move to GitLab"], repo, env)
 
 
 Push = Callable[[str, str], Remote]
