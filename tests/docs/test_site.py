@@ -38,6 +38,7 @@ def test_the_site_builds_strictly_with_every_page_of_the_nav(site: Path) -> None
         "guides/ci",
         "guides/releases",
         "adopt",
+        "profiles",
         "check",
         "release",
         "doctor",

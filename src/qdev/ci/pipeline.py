@@ -8,6 +8,7 @@ file with edits qdev did not make is left alone unless `force`, which keeps a ba
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -61,7 +62,7 @@ def layer(provider: str) -> str:
     return f"ci-{provider}"
 
 
-def pipeline_paths(profile: Profile, provider: str, variables: dict[str, str]) -> set[str]:
+def pipeline_paths(profile: Profile, provider: str, variables: Mapping[str, str]) -> set[str]:
     """The repo paths the profile's CI layer renders (its templates' names, placeholders filled)."""
     folder = profile.templates / layer(provider)
     if not folder.is_dir():
@@ -75,25 +76,37 @@ def pipeline_paths(profile: Profile, provider: str, variables: dict[str, str]) -
     }
 
 
-def without_unready_pipeline(
-    rendered: list[RenderedFile], settings: Settings, variables: dict[str, str]
-) -> tuple[list[RenderedFile], str | None]:
-    """`qdev init`'s files less the pipeline when the profile does not say where CI gets qdev
-    from, with the note that says so (and how to fix it)."""
+def unready_paths(profile: Profile, provider: str, variables: Mapping[str, str]) -> set[str]:
+    """The pipeline files to leave out: all of them while the profile does not say where CI
+    installs qdev from (`qdev init` and `qdev sync` never write a pipeline that cannot work)."""
     if install_source(variables) is not None:
-        return rendered, None
-    paths = pipeline_paths(settings.profile, settings.ci_provider, variables)
+        return set()
+    return pipeline_paths(profile, provider, variables)
+
+
+def without_unready_pipeline(
+    rendered: list[RenderedFile], settings: Settings, variables: Mapping[str, str]
+) -> tuple[list[RenderedFile], str | None]:
+    """`qdev init`'s files less an unready pipeline, with the note that says so and the fix."""
+    paths = unready_paths(settings.profile, settings.ci_provider, variables)
     if not paths:
         return rendered, None
     message, fix = missing_source_message(settings.profile)
     return [item for item in rendered if item.path not in paths], f"{message}.\n  fix: {fix}"
 
 
+def default_branch(root: Path, release_branch: str | None = None) -> str:
+    """The branch CI runs on: origin's HEAD, else main or master, else the current branch;
+    outside git, the release branch (else main)."""
+    from qdev.project.facts import read_facts
+
+    return read_facts(root).default_branch or release_branch or "main"
+
+
 def repo_settings(root: Path, provider: str | None) -> tuple[Settings, tuple[str, ...]]:
     """The repo's settings as `qdev init` would settle them, with its real default branch, and
     what CI needs that it may lack."""
     from qdev.project.existing import read_existing
-    from qdev.project.facts import read_facts
     from qdev.project.settings import InitOptions, resolve_settings
 
     if provider is not None and provider not in CI_PROVIDERS:
@@ -102,8 +115,7 @@ def repo_settings(root: Path, provider: str | None) -> tuple[Settings, tuple[str
         )
     existing = read_existing(root)
     settings = resolve_settings(InitOptions(root, ci_provider=provider), root, existing, None)
-    release_branch = existing.config.release.branch if existing.config else None
-    branch = read_facts(root).default_branch or release_branch or settings.default_branch
+    branch = default_branch(root, existing.config.release.branch if existing.config else None)
     extends = existing.config.extends if existing.config else None
     notes: tuple[str, ...] = ()
     if extends is not None and extends.path and not _inside(root, root / extends.path):

@@ -16,16 +16,6 @@ ALWAYS_MANAGED = (
 )
 
 
-def changed_templates(root: Path, recorded: dict[str, str]) -> list[str]:
-    """Files the profile now renders differently than when it was applied (by template hash)."""
-    from qdev.project.init import InitOptions, init_project
-
-    planned = init_project(InitOptions(root, env=False, git=False, dry_run=True)).plan.state
-    return sorted(
-        path for path, record in planned.files.items() if recorded.get(path) != record.template
-    )
-
-
 @register
 class ProfileDrift(Diagnosis):
     id = "profile"
@@ -35,34 +25,24 @@ class ProfileDrift(Diagnosis):
     title = "managed files up to date with the team profile"
     why = (
         "The files the profile manages (pyproject.toml, hooks, CI, noxfile) are the team's "
-        "standard; a repo behind its profile checks, builds and releases unlike the others."
+        "standard; a repo behind its profile checks, builds and releases unlike the others, "
+        "and CI's `qdev sync --check` fails."
     )
 
     def diagnose(self, ctx: DoctorContext) -> Verdict:
         from qdev.profile import state
+        from qdev.profile.drift import check_drift
 
         root = ctx.root
         assert root is not None
-        assert ctx.profile is not None
-        recorded = state.read(root)
-        if recorded is None:
+        if state.read(root) is None:
             return skipped(f"no {state.STATE_FILE}: no profile was applied here (qdev init)")
-        profile = ctx.profile
-        if (recorded.profile, recorded.version) != (profile.name, profile.version):
-            return problem(
-                f"the managed files came from profile {recorded.profile} {recorded.version}; "
-                f"the profile is {profile.name} {profile.version} now",
-                "qdev sync",
-            )
-        templates = {path: record.template for path, record in recorded.files.items()}
-        changed = changed_templates(root, templates)
-        if changed:
-            return problem(
-                f"profile {profile.name} {profile.version} now renders {', '.join(changed)} "
-                "differently than when it was applied",
-                "qdev sync",
-            )
-        return ok(f"{len(templates)} files as profile {profile.name} {profile.version} renders")
+        report = check_drift(root)
+        pinned = f"{report.pinned.profile} {report.pinned.version}"
+        if report.ok:
+            return ok(f"up to date with profile {pinned}")
+        listed = "; ".join(f"{d.path} ({d.reason.value})" for d in report.drifts)
+        return problem(f"drifted from profile {pinned}: {listed}", "qdev sync")
 
 
 def managed_paths(root: Path) -> list[str]:
@@ -91,7 +71,7 @@ class Gitignore(Diagnosis):
 
         root = ctx.root
         assert root is not None
-        if git.top_level(root) is None:
+        if git.toplevel(root) is None:
             return skipped("not a git repository")
         hidden = git.ignored_by(root, managed_paths(root))
         if not hidden:
