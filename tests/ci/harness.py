@@ -51,10 +51,6 @@ Shared by every run to keep the suite fast, as on a warm runner: uv's download c
 not copied), pip's (`PIP_CACHE_DIR`), and uv's wheel, fetched from PyPI once and offered to pip
 through `PIP_FIND_LINKS` (pip re-downloads it otherwise). Python downloads are off
 (`UV_PYTHON_DOWNLOADS=never`): the Pythons come from the setup-python step or the image.
-
-TEMPORARY: until `qdev sync` exists on this branch (it is built on the `sync` branch), the
-harness skips the pipelines' `qdev sync --check` step, and says so in the job's log; see
-`skips_sync_check`. Delete that function (and its two callers) once `sync` is in COMMANDS.
 """
 
 from __future__ import annotations
@@ -99,13 +95,6 @@ EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 class HarnessError(AssertionError):
     """The pipeline uses something the harness does not know: fail, never pass untested."""
-
-
-def skips_sync_check(command: str) -> bool:
-    """TEMPORARY: `qdev sync --check` is skipped while qdev has no `sync` command."""
-    from qdev.cli.app import COMMANDS
-
-    return command.strip() == "qdev sync --check" and "sync" not in COMMANDS
 
 
 @dataclass
@@ -402,8 +391,6 @@ class GithubJob(Job):
 
     def _run(self, step: dict[str, Any]) -> tuple[int, str]:
         script = self._expand(str(step["run"]))
-        if skips_sync_check(script):
-            return 0, "TEMPORARY SKIP: qdev has no `sync` command on this branch yet"
         shell = ["bash", "-e"]
         if step.get("shell", self.spec.get("defaults", {}).get("run", {}).get("shell")) == "bash":
             shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
@@ -707,15 +694,9 @@ class GitlabJob(Job):
         return StepRun("save cache", "passed", "\n".join(lines))
 
     def _script(self, spec: dict[str, Any], env: dict[str, str]) -> StepRun:
-        lines = [*spec.get("before_script", []), *spec.get("script", [])]
-        kept = []
-        for line in lines:
-            if skips_sync_check(str(line)):
-                kept.append("echo 'TEMPORARY SKIP: qdev has no sync command on this branch yet'")
-            else:
-                kept.append(str(line))
+        lines = [str(line) for line in (*spec.get("before_script", []), *spec.get("script", []))]
         script = "set -eo pipefail\n" + "".join(
-            f"echo {shlex.quote('$ ' + line)}\n{line}\n" for line in kept
+            f"echo {shlex.quote('$ ' + line)}\n{line}\n" for line in lines
         )
         code, log = _run_script(script, ["bash"], self.project_dir, env, self.work / "steps")
         return StepRun("script", "passed" if code == 0 else "failed", log)

@@ -123,6 +123,7 @@ def test_github_check_passes_then_answers_from_the_restored_cache_then_fails_on_
     matrix = {"python": "3.12"}
     first = github(remote, tmp_path / "run1", harness_shared, caches, matrix=matrix)
     assert first.ok, first.log
+    assert "repo: up to date with profile default" in first.step("Drift from the team profile").log
     assert "qdev check lint: passed" in first.step("Checks").log
     assert cached_in_log(first.step("Checks").log) == set()
     assert "cache saved with key qdev-check-3.12-" in first.step("Save the check cache").log
@@ -147,6 +148,7 @@ def test_gitlab_check_passes_then_answers_from_the_restored_cache_then_fails_on_
     matrix = {"PYTHON": "3.11"}
     first = gitlab(remote, tmp_path / "run1", harness_shared, caches, matrix=matrix)
     assert first.ok, first.log
+    assert "$ qdev sync --check\nrepo: up to date with profile default" in first.log
     assert cached_in_junit(first) == set()
     assert junit_cases(first).keys() >= CHECK_STEPS
 
