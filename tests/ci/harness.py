@@ -298,7 +298,8 @@ class Job:
     job: str
     remote: Remote
     work: Path
-    """The runner's folder for this run (home, clone, scratch): made afresh."""
+    """The runner's folder (home, clone, scratch): made afresh for each run, at the same path
+    for every run of a repo, as a runner's workspace is."""
     shared: Shared
     caches: CacheStore
     matrix: dict[str, str] = field(default_factory=dict)

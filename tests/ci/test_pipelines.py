@@ -121,20 +121,20 @@ def test_github_check_passes_then_answers_from_the_restored_cache_then_fails_on_
 ) -> None:
     remote = push("library", "github")
     matrix = {"python": "3.12"}
-    first = github(remote, tmp_path / "run1", harness_shared, caches, matrix=matrix)
+    first = github(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert first.ok, first.log
     assert "repo: up to date with profile default" in first.step("Drift from the team profile").log
     assert "qdev check lint: passed" in first.step("Checks").log
     assert cached_in_log(first.step("Checks").log) == set()
     assert "cache saved with key qdev-check-3.12-" in first.step("Save the check cache").log
 
-    second = github(remote, tmp_path / "run2", harness_shared, caches, matrix=matrix)
+    second = github(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert second.ok, second.log
     assert "cache restored from key qdev-check-3.12-" in second.step("Restore the check cache").log
     assert cached_in_log(second.step("Checks").log) >= CHECK_STEPS, second.log
 
     commit_to(remote, tmp_path, plant_lint_error, "feat: an unused import")
-    third = github(remote, tmp_path / "run3", harness_shared, caches, matrix=matrix)
+    third = github(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert not third.ok
     assert third.step("Checks").status == "failed"
     assert re.search(r"::error file=src/library/core\.py,line=1,.*F401", third.step("Checks").log)
@@ -146,19 +146,19 @@ def test_gitlab_check_passes_then_answers_from_the_restored_cache_then_fails_on_
 ) -> None:
     remote = push("library", "gitlab")
     matrix = {"PYTHON": "3.11"}
-    first = gitlab(remote, tmp_path / "run1", harness_shared, caches, matrix=matrix)
+    first = gitlab(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert first.ok, first.log
     assert "$ qdev sync --check\nrepo: up to date with profile default" in first.log
     assert cached_in_junit(first) == set()
     assert junit_cases(first).keys() >= CHECK_STEPS
 
-    second = gitlab(remote, tmp_path / "run2", harness_shared, caches, matrix=matrix)
+    second = gitlab(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert second.ok, second.log
     assert ".qdev/cache/check: restored from qdev-check-3.11" in second.step("restore cache").log
     assert cached_in_junit(second) >= CHECK_STEPS, second.log
 
     commit_to(remote, tmp_path, plant_lint_error, "feat: an unused import")
-    third = gitlab(remote, tmp_path / "run3", harness_shared, caches, matrix=matrix)
+    third = gitlab(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert not third.ok
     lint = junit_cases(third)["lint"].find("failure")
     assert lint is not None
