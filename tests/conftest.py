@@ -33,12 +33,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
             "FORCE_COLOR",
             "VIRTUAL_ENV",
             "GIT_DIR",
+            "JUPYTER_DATA_DIR",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("UV_CACHE_DIR", REAL_UV_CACHE)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # Jupyter kernels land here
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     (home / "gitconfig").write_text(

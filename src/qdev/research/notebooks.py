@@ -78,12 +78,7 @@ def staged_notebooks(root: Path) -> dict[str, str]:
     """Every notebook in git's index, with the id of its staged content."""
     from qdev.tools import git
 
-    listing = git.run(git.open_repo(root), "ls-files", "-s", "-z", "--", "*.ipynb")
-    staged: dict[str, str] = {}
-    for entry in filter(None, listing.split("\0")):
-        meta, path = entry.split("\t", 1)
-        staged[path] = meta.split()[1]
-    return staged
+    return git.ls_staged(root, "*.ipynb")
 
 
 def committed_outputs(root: Path, staged: Mapping[str, str]) -> list[Finding]:

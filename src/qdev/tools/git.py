@@ -140,6 +140,15 @@ def ls_untracked(root: Path) -> list[str]:
     return _ls_files(root, "--others", "--exclude-standard")
 
 
+def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
+    """Tracked files with the id of their content in the index (what a commit would hold)."""
+    staged: dict[str, str] = {}
+    for entry in _ls_files(root, "--stage", "--", *pathspecs):
+        meta, path = entry.split("\t", 1)
+        staged[path] = meta.split()[1]
+    return staged
+
+
 def _ls_files(root: Path, *which: str) -> list[str]:
     from qdev.tools import process
 

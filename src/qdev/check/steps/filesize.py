@@ -11,16 +11,7 @@ import stat
 from qdev.check import _globs
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
-
-
-def human(size: int) -> str:
-    """A size in binary units, e.g. 1.5 MiB."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
+from qdev.research.progress import human
 
 
 @register
