@@ -79,3 +79,28 @@ def test_a_research_repo_can_opt_out_and_other_kinds_get_no_kernel(research_repo
     assert ran.code == 0, ran.output
     assert ran.json()["kernel"] is None
     assert "alpha-research" not in kernelspecs(research_repo)
+
+
+def test_without_ipykernel_the_kernel_is_not_registered_and_env_says_why(tmp_path: Path) -> None:
+    from qdev.config.models import QdevConfig
+    from qdev.research import kernel
+
+    made = process.run([process.find_uv(), "venv", "--quiet", str(tmp_path / ".venv")])
+    assert made.ok, made.output
+    config = QdevConfig.model_validate({"project": {"name": "bare", "kind": "research"}})
+    said = kernel.register_if_wanted(tmp_path, config)
+    assert (
+        said == "not registered: ipykernel is not in .venv (uv add --dev ipykernel, then qdev env)"
+    )
+    library = QdevConfig.model_validate({"project": {"name": "bare", "kind": "library"}})
+    assert kernel.register_if_wanted(tmp_path, library) is None
+
+
+def test_a_kernel_whose_venv_is_gone_is_removed_with_the_jupyter_on_path(
+    research_repo: Path,
+) -> None:
+    assert qdev(research_repo, "env").code == 0
+    shutil.rmtree(research_repo / ".venv")
+    removed = qdev(research_repo, "env", "--remove-kernel", "--json")
+    assert removed.code == 0, removed.output
+    assert removed.json() == {"kernel": "removed the Jupyter kernel alpha-research"}

@@ -247,8 +247,9 @@ class ResearchConfig(Strict):
                     if CREDENTIAL_KEY.search(where[-1]):
                         raise LocatedValueError(
                             (protocol, *where),
-                            "no credentials in qdev's files: set them where the storage "
-                            "backend looks (environment, ~/.aws/credentials, gcloud auth)",
+                            "an option that is not a credential (credentials go where the "
+                            "storage backend looks: environment, ~/.aws/credentials, gcloud "
+                            f'auth), got "{where[-1]}"',
                         )
         return storage
 

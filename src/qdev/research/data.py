@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qdev.errors import ConfigError, GuardRefused, UsageError
+from qdev.errors import ConfigError, GuardRefused, QdevError, ToolFailed, UsageError
 from qdev.fileio import write_atomic
+from qdev.redact import mask_credentials
 from qdev.research import partial
 from qdev.research.datasets import (
     HASH_CACHE,
@@ -36,6 +37,7 @@ from qdev.research.fetch import (
     NoProgress,
     Outcome,
     Progress,
+    describe,
     download,
     fetch_all,
     filesystem_opener,
@@ -190,6 +192,13 @@ def add(
         raise GuardRefused(
             f"{dataset.relpath} exists with other content than {url}: left alone",
             fix="move it away, or pass --path to put the new dataset elsewhere",
+        ) from None
+    except QdevError:
+        raise
+    except Exception as exc:  # the backend's own error (network, auth, missing object)
+        raise ToolFailed(
+            f"could not fetch {mask_credentials(url)}: {describe(exc, dataset)}",
+            fix="check the URL and your access to it (the storage's own credentials)",
         ) from None
     config_file = loaded.config_file or root / "qdev.toml"
     record(root, config_file, name, {"url": url, "sha256": digest, "path": path})

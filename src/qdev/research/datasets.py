@@ -64,9 +64,11 @@ def is_url(location: str) -> bool:
 
 
 def file_name(location: str) -> str:
-    """The last part of a URL or path, which names the file by default."""
-    tail = location.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    return tail if tail and not tail.endswith(":") else ""
+    """The file a URL or path names ("" for a bucket, a host or a folder ending in /)."""
+    if is_url(location):
+        location = location.split("://", 1)[1].split("?", 1)[0]
+        location = location.split("/", 1)[1] if "/" in location else ""
+    return "" if location.endswith("/") else location.rsplit("/", 1)[-1]
 
 
 def resolve(root: Path, config: QdevConfig, name: str, dataset: Dataset) -> Declared:
