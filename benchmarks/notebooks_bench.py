@@ -36,7 +36,7 @@ CELLS = [
 
 
 def notebook() -> dict[str, object]:
-    cells = [
+    cells: list[dict[str, object]] = [
         {"cell_type": "code", "execution_count": None, "id": str(index), "outputs": [],
          "metadata": {"tags": ["parameters"]} if index == 0 else {}, "source": source}
         for index, source in enumerate(CELLS)

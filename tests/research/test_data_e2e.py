@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
 import time
@@ -248,3 +250,62 @@ def test_a_dry_run_fetches_nothing(repo: Path, s3: PutObject) -> None:
     assert ran.code == 0, ran.output
     assert "would fetch: prices" in ran.stdout
     assert list((repo / "data").iterdir()) == []
+
+
+def test_ctrl_c_during_a_stalled_download_exits_130_at_once_and_leaves_nothing(
+    repo: Path,
+) -> None:
+    content = os.urandom(8 * 1024 * 1024)
+    server = StallingServer(content)
+    try:
+        declare(repo, big=(server.url, sha256(content)))
+        pull = subprocess.Popen(
+            [*QDEV, "data", "pull"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert _wait_for_half_written(pull, repo / "data", len(content) // 2)
+        pull.send_signal(signal.SIGINT)
+        _, stderr = pull.communicate(timeout=20)  # the server still holds the rest back
+    finally:
+        server.close()
+    assert pull.returncode == 130, stderr
+    assert b"interrupted" in stderr
+    assert b"Traceback" not in stderr
+    assert list((repo / "data").iterdir()) == []
+
+
+def test_on_a_terminal_the_pull_draws_a_progress_bar(repo: Path) -> None:
+    content = os.urandom(8 * 1024 * 1024)
+    server = StallingServer(content)
+    master, slave = pty.openpty()
+    try:
+        declare(repo, big=(server.url, sha256(content)))
+        pull = subprocess.Popen(
+            [*QDEV, "data", "pull"], cwd=repo, stdin=slave, stdout=slave, stderr=slave,
+            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+        )  # fmt: skip
+        os.close(slave)
+        seen = _read_until(master, "/8.0 MiB")  # the bar: 4.0/8.0 MiB so far
+        assert "big" in seen
+        server.released.set()
+        seen += _read_until(master, "qdev data pull done")
+        assert pull.wait(timeout=30) == 0
+    finally:
+        server.close()
+        os.close(master)
+    assert "fetched: big (8.0 MiB" in seen
+    assert (repo / "data" / "big.bin").read_bytes() == content
+
+
+def _read_until(master: int, text: str, timeout: float = 60) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while text not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"waited for {text!r}, got:\n{seen}"
+        ready, _, _ = select.select([master], [], [], left)
+        if ready:
+            try:
+                seen += os.read(master, 65536).decode(errors="replace")
+            except OSError:  # the child closed the terminal
+                break
+    return seen

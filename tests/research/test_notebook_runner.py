@@ -30,7 +30,10 @@ def run(
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
     )
-    argv = [python, str(RUNNER), str(nb), str(result_file), "--cell-timeout", f"{timeout:g}"]
+    # qdev runs the file by its path (the repo's .venv has no qdev); as a module here, so that
+    # coverage, which follows the qdev package, measures it.
+    script = ["-m", "qdev.research.notebook_runner"] if python == sys.executable else [str(RUNNER)]
+    argv = [python, *script, str(nb), str(result_file), "--cell-timeout", f"{timeout:g}"]
     done = process.run([*argv, "--parameters", json.dumps(params)], env=env, timeout=180)
     result = json.loads(result_file.read_text()) if result_file.exists() else {}
     return done.returncode, result, done.output

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from qdev.config.loader import LoadedConfig
 
 LOCK_TIMEOUT = 0.5
+CACHE_IGNORE = Path(".qdev") / "cache" / ".gitignore"
 NOT_A_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -75,6 +76,9 @@ def pull_lock(root: Path) -> Iterator[None]:
 
     lock_file = root / HASH_CACHE.parent / "pull.lock"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
+    ignore = root / CACHE_IGNORE
+    if not ignore.exists():  # qdev's caches are never committed, whatever .gitignore says
+        write_atomic(ignore, "# qdev's caches: never committed\n*\n")
     try:
         with FileLock(str(lock_file), timeout=LOCK_TIMEOUT):
             yield
@@ -102,27 +106,41 @@ def pull(
         for folder in target_folders(datasets):
             report.swept += partial.sweep(folder)
         hashes = HashCache(root)
-        todo: list[Declared] = []
-        for found in (status_of(dataset, hashes) for dataset in datasets):
-            settled = _settled(found.dataset, found.state, found.size, force=force)
-            if settled is None:
-                todo.append(found.dataset)
-            else:
-                report.items.append(settled)
-                progress.finished(settled)
+        todo = _to_fetch(datasets, hashes, report, progress, force=force)
         if dry_run:
             report.items += [Fetched(d.name, Outcome.WOULD_FETCH) for d in todo]
         elif todo:
             opener = filesystem_opener(config.research.storage)
             fetched = fetch_all(todo, opener, progress, jobs)
-            for item, dataset in _paired(fetched, todo):
+            paths = {dataset.name: dataset.relpath for dataset in todo}
+            for item in fetched:
                 if item.sha256 is not None:
-                    hashes.remember(dataset.relpath, item.sha256)
+                    hashes.remember(paths[item.name], item.sha256)
             report.items += fetched
         hashes.save()
     order = {dataset.name: index for index, dataset in enumerate(datasets)}
     report.items.sort(key=lambda item: order[item.name])
     return report
+
+
+def _to_fetch(
+    datasets: list[Declared],
+    hashes: HashCache,
+    report: PullReport,
+    progress: Progress,
+    *,
+    force: bool,
+) -> list[Declared]:
+    """The datasets to fetch; the others go into the report as they are."""
+    todo = []
+    for found in (status_of(dataset, hashes) for dataset in datasets):
+        settled = _settled(found.dataset, found.state, found.size, force=force)
+        if settled is None:
+            todo.append(found.dataset)
+        else:
+            report.items.append(settled)
+            progress.finished(settled)
+    return todo
 
 
 def _settled(dataset: Declared, state: State, size: int | None, *, force: bool) -> Fetched | None:
@@ -138,11 +156,6 @@ def _settled(dataset: Declared, state: State, size: int | None, *, force: bool) 
             size,
         )
     return None
-
-
-def _paired(fetched: list[Fetched], todo: list[Declared]) -> list[tuple[Fetched, Declared]]:
-    by_name = {dataset.name: dataset for dataset in todo}
-    return [(item, by_name[item.name]) for item in fetched]
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ only when something has to be fetched, so a repo whose data is all present needs
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -170,25 +170,45 @@ def _since(started: float) -> float:
 def fetch_all(
     datasets: list[Declared], opener: Opener, progress: Progress, jobs: int
 ) -> list[Fetched]:
-    """Fetch the datasets, `jobs` at once; on Ctrl-C every worker stops at its next chunk."""
+    """Fetch the datasets, `jobs` at once, and return as each finishes.
+
+    The workers are daemon threads: on Ctrl-C they are told to stop at their next chunk, and
+    one stalled on a silent network does not hold the exit (its unnamed file dies with us).
+    """
     cancel = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(datasets))))
+    pending: queue.SimpleQueue[Declared] = queue.SimpleQueue()
+    for dataset in datasets:
+        pending.put(dataset)
+    results: queue.SimpleQueue[Fetched | BaseException] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not cancel.is_set():
+            try:
+                dataset = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put(fetch_one(dataset, opener, progress, cancel))
+            except BaseException as exc:  # handed to the main thread, which raises it
+                results.put(exc)
+
+    for index in range(max(1, min(jobs, len(datasets)))):
+        threading.Thread(target=work, name=f"qdev-fetch-{index}", daemon=True).start()
     done: list[Fetched] = []
     try:
-        running: set[Future[Fetched]] = {
-            pool.submit(fetch_one, dataset, opener, progress, cancel) for dataset in datasets
-        }
-        while running:
-            # A short timeout keeps the main thread responsive to Ctrl-C.
-            finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done.append(future.result())
-                progress.finished(done[-1])
+        while len(done) < len(datasets):
+            try:
+                # A short timeout keeps the main thread responsive to Ctrl-C.
+                item = results.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            done.append(item)
+            progress.finished(item)
     except BaseException:
         cancel.set()
-        pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown()
     return done
 
 
