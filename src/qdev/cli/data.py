@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-NAMES = typer.Argument(help="Datasets to act on (default: every one in [research.data]).")
+NAMES = typer.Argument(help="Datasets to act on (default: every one in \\[research.data]).")
 JSON = typer.Option("--json", help="Print the result as JSON for scripts.")
 
 
 def register(app: typer.Typer) -> None:
     data_app = typer.Typer(
         help="The datasets a research repo needs: declared with their hash in qdev.toml "
-        "([research.data]), fetched into the data folder, verified.",
+        "(\\[research.data]), fetched into the data folder, verified.",
         no_args_is_help=True,
     )
 
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, JSON] = False,
     ) -> None:
-        """Fetch the missing datasets into the data folder, in parallel, verified by hash.
+        r"""Fetch the missing datasets into the data folder, in parallel, verified by hash.
 
         A file appears whole or not at all: a download whose hash differs from the declared
         one is removed and reported, and killing the pull leaves no partial file. Present
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         changed locally is kept unless --force. Credentials come from the storage's own chain
         (AWS_PROFILE, ~/.aws, gcloud auth), never from qdev's files. Exit 0 when every dataset
         is present afterwards, 1 when one failed or was kept, 3 without fsspec (install
-        qdev[data]).
+        qdev\[data]).
         """
         from qdev.config.loader import load_config
         from qdev.research.data import pull as pull_data
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, JSON] = False,
     ) -> None:
-        """Fetch URL into the data folder and declare it in [research.data] with its hash."""
+        r"""Fetch URL into the data folder and declare it in \[research.data] with its hash."""
         from qdev.config.loader import load_config
         from qdev.research.data import add as add_data
         from qdev.research.report import print_added, progress_for
