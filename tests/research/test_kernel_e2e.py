@@ -71,6 +71,13 @@ def test_a_kernel_of_the_same_name_for_another_checkout_is_replaced_but_never_re
     assert isinstance(argv, dict)
     assert argv["argv"][0] == str(research_repo / ".venv" / "bin" / "python")
 
+    # With its .venv gone, the kernel is still removed, by the Jupyter on PATH.
+    shutil.rmtree(research_repo / ".venv")
+    removed = qdev(research_repo, "env", "--remove-kernel", "--json")
+    assert removed.code == 0, removed.output
+    assert removed.json() == {"kernel": "removed the Jupyter kernel alpha-research"}
+    assert "alpha-research" not in kernelspecs(other)
+
 
 def test_a_research_repo_can_opt_out_and_other_kinds_get_no_kernel(research_repo: Path) -> None:
     config = research_repo / "qdev.toml"
@@ -94,13 +101,3 @@ def test_without_ipykernel_the_kernel_is_not_registered_and_env_says_why(tmp_pat
     )
     library = QdevConfig.model_validate({"project": {"name": "bare", "kind": "library"}})
     assert kernel.register_if_wanted(tmp_path, library) is None
-
-
-def test_a_kernel_whose_venv_is_gone_is_removed_with_the_jupyter_on_path(
-    research_repo: Path,
-) -> None:
-    assert qdev(research_repo, "env").code == 0
-    shutil.rmtree(research_repo / ".venv")
-    removed = qdev(research_repo, "env", "--remove-kernel", "--json")
-    assert removed.code == 0, removed.output
-    assert removed.json() == {"kernel": "removed the Jupyter kernel alpha-research"}
