@@ -17,8 +17,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
+
+# Wall time says nothing on a shared machine: no property test fails for being slow.
+settings.register_profile("qdev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("qdev")
 
 REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
 
@@ -40,12 +45,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
             "FORCE_COLOR",
             "VIRTUAL_ENV",
             "GIT_DIR",
+            "JUPYTER_DATA_DIR",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("UV_CACHE_DIR", REAL_UV_CACHE)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # Jupyter kernels land here
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     (home / "gitconfig").write_text(

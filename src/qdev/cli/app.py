@@ -40,6 +40,7 @@ COMMANDS: list[str] = [
     "profile",
     "doctor",
     "ci",
+    "data",
 ]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"

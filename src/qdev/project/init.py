@@ -58,8 +58,10 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
         except QdevError as exc:
             exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
             raise
+        kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
         result.notes.append(
             f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
+            + kernel
         )
     if options.commit:
         result.commit = _commit(root, settings, plan)
