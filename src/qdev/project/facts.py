@@ -149,8 +149,9 @@ class RepoFacts:
     def existing(self) -> bool:
         """Whether there is a project here at all (vs an empty or config-only folder)."""
         return any(
-            (self.root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")
-        ) or bool(self.packages)
+            (self.root / name).is_file()
+            for name in ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
+        )
 
 
 def read_facts(root: Path) -> RepoFacts:
@@ -774,3 +775,39 @@ def _migration(root: Path, pyproject: dict[str, Any] | None, poetry: dict[str, A
     if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
         return "setup.py"
     return None
+
+
+def describe(facts: RepoFacts) -> list[tuple[str, str]]:
+    """The facts as (label, value) rows, for `qdev init --dry-run` and `--json`."""
+    version = facts.version.kind.value
+    if facts.version.value:
+        version += f" {facts.version.value}"
+    if facts.version.files:
+        version += f" ({', '.join(facts.version.files)})"
+    configs = ", ".join(f"{tool}: {path}" for tool, path in sorted(facts.tool_configs.items()))
+    ignored = ", ".join(f"{path} ({rule})" for path, rule in sorted(facts.ignored.items()))
+    rows = [
+        ("name", facts.name or "-"),
+        ("build backend", facts.backend or "none ([build-system] missing)"),
+        ("version", version),
+        ("requires-python", facts.requires_python or "-"),
+        ("layout", facts.layout),
+        ("packages", ", ".join(facts.package_paths) or "-"),
+        ("tests", ", ".join(facts.test_paths) or "-"),
+        ("default branch", facts.default_branch or "-"),
+        (
+            "tag format",
+            f"{facts.tag_format} (latest {facts.latest_tag})"
+            if facts.tag_format
+            else "- (no release tags)",
+        ),
+        ("tool configs", configs or "-"),
+        ("pre-commit", facts.pre_commit or "-"),
+        ("CI", ", ".join(facts.ci_files) or "-"),
+        ("generated", ", ".join(facts.generated) or "-"),
+        ("dev group", facts.dev_group or "- (a dev group is added)"),
+        ("hidden by .gitignore", ignored or "-"),
+    ]
+    if facts.migration:
+        rows.append(("needs migration", facts.migration))
+    return rows

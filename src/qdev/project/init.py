@@ -11,10 +11,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdev.errors import QdevError, UsageError
-from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
+from qdev.profile.apply import (
+    Action,
+    Journal,
+    Plan,
+    apply_plan,
+    check_writable,
+    plan_files,
+    undo_on_error,
+)
 from qdev.profile.render import RenderedFile, render_profile
-from qdev.project.existing import read_existing
-from qdev.project.settings import Ask, InitOptions, Settings, resolve_settings, variables
+from qdev.project import adopt
+from qdev.project.existing import ExistingRepo, read_existing
+from qdev.project.facts import RepoFacts, read_facts
+from qdev.project.settings import (
+    Adopted,
+    Ask,
+    InitOptions,
+    Settings,
+    resolve_settings,
+    variables,
+)
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
 
@@ -25,45 +42,123 @@ class InitResult:
     plan: Plan
     notes: list[str] = field(default_factory=list)
     commit: str | None = None
+    facts: RepoFacts | None = None
+    """The repo's facts when an existing repo was adopted; None for a new repo."""
+    proof: str | None = None
+    """How the adoption proved itself (the wheel built before and after), when it did."""
 
 
 def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
+    facts = _read_facts(root)
     existing = read_existing(root)
-    settings = resolve_settings(options, root, existing, ask)
-    rendered = render_profile(
-        settings.profile, settings.kind, settings.ci_provider, variables(settings)
-    )
-    if existing.in_pyproject:
-        rendered = config_into_pyproject(rendered)
-    rendered = [item for item in rendered if existing.owns(item.path)]
-    if existing.unpackaged:
-        rendered = without_build_system(rendered)
-    plan = plan_files(root, rendered, settings.profile, force=options.force)
-    result = InitResult(settings, plan)
+    adopting = adopt.is_adoption(facts, existing)
+    if adopting and facts is not None and facts.migration and not options.migrate:
+        adopt.refuse_migration(facts)
+    result = _plan(options, ask, root, existing, facts if adopting else None)
     if options.dry_run:
         return result
     check_writable(root)
-    git_root = _git_root(root) if options.git else None
-    apply_plan(plan)
-    if options.git:
-        result.notes.append(_ensure_git(root, git_root))
-    if options.env:
-        from qdev.environment import ensure_env
+    if result.facts is not None:
+        from qdev.project import proof
 
-        try:
-            report = ensure_env(root)
-        except QdevError as exc:
-            exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
-            raise
-        result.notes.append(
-            f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
-        )
+        result.proof = proof.prove(root, result.facts, result.plan)
+    git_root = _git_root(root) if options.git else None
+    journal = Journal()
+    journal.remember(root)
+    with undo_on_error(journal):
+        # Every failure or interrupt from here puts the folder back as it was; only a failing
+        # environment bootstrap (below) keeps the written files, and says so.
+        apply_plan(result.plan, journal)
+        if options.git:
+            result.notes.append(_ensure_git(root, git_root, journal, result.facts))
+        if options.env:
+            _bootstrap_env(root, journal, result)
     if options.commit:
-        result.commit = _commit(root, settings, plan)
+        result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
             result.notes.append("git: nothing to commit, the repo already has every file")
     return result
+
+
+def _read_facts(root: Path) -> RepoFacts | None:
+    """The folder's facts, after refusing (exit 2, nothing written) a pyproject that is invalid."""
+    if not root.is_dir():
+        return None
+    facts = read_facts(root)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        from qdev.project.validate import require_valid
+
+        require_valid(pyproject, then="run qdev init again")
+    return facts
+
+
+def _plan(
+    options: InitOptions,
+    ask: Ask | None,
+    root: Path,
+    existing: ExistingRepo,
+    facts: RepoFacts | None,
+) -> InitResult:
+    adopted = Adopted(facts.requires_python, facts.default_branch) if facts else None
+    settings = resolve_settings(options, root, existing, ask, adopted)
+    rendered = render_profile(
+        settings.profile, settings.kind, settings.ci_provider, variables(settings)
+    )
+    notes: list[str] = []
+    exact: dict[str, str] = {}
+    if facts is not None:
+        adoption = adopt.adopt_files(
+            rendered, facts, existing, _current_texts(root, rendered), force=options.force
+        )
+        rendered, exact, notes = adoption.files, adoption.exact, adoption.notes
+    else:
+        if existing.in_pyproject:
+            rendered = config_into_pyproject(rendered)
+        rendered = [item for item in rendered if existing.owns(item.path)]
+        if existing.unpackaged:
+            rendered = without_build_system(rendered)
+    plan = plan_files(root, rendered, settings.profile, force=options.force, exact=exact)
+    return InitResult(settings, plan, notes, facts=facts)
+
+
+def _current_texts(root: Path, rendered: list[RenderedFile]) -> dict[str, str]:
+    names = {item.path for item in rendered} | {"pyproject.toml", "ruff.toml", ".ruff.toml"}
+    found = {}
+    for name in sorted(names):
+        path = root / name
+        if path.is_file():
+            try:
+                found[name] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
+    """`qdev env`: an interrupt undoes everything; a failure keeps the files and says so."""
+    from qdev.environment import ensure_env
+    from qdev.errors import Interrupted
+
+    for made in ("uv.lock", ".venv"):
+        journal.remember(root / made)
+    journal.remember(root / ".git" / "hooks" / "pre-commit")
+    try:
+        report = ensure_env(root)
+    except Interrupted:
+        raise
+    except QdevError as exc:
+        journal.files.clear()
+        journal.dirs.clear()
+        journal.trees.clear()
+        exc.message += (
+            f"\n(the repo's files are written and kept: once fixed, run `qdev env` in {root})"
+        )
+        raise
+    result.notes.append(
+        f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
+    )
 
 
 def _target(path: Path) -> Path:
@@ -123,15 +218,19 @@ def _git_root(root: Path) -> Path | None:
     return git.find_root(probe)
 
 
-def _ensure_git(root: Path, git_root: Path | None) -> str:
+def _ensure_git(
+    root: Path, git_root: Path | None, journal: Journal, facts: RepoFacts | None
+) -> str:
     from qdev.tools import git
 
     if git_root is not None:
         if git_root.resolve() == root.resolve():
             return f"git: using the existing repository at {git_root}"
         return f"git: {root} is inside the existing repository at {git_root}; working there"
-    git.init(root, branch="main")
-    return f"git: new repository at {root} on branch main"
+    branch = (facts.default_branch if facts else None) or "main"
+    journal.remember(root / ".git")
+    git.init(root, branch=branch)
+    return f"git: new repository at {root} on branch {branch}"
 
 
 def _commit(root: Path, settings: Settings, plan: Plan) -> str | None:

@@ -312,3 +312,22 @@ def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
             continue  # a negated rule un-ignores the path
         found[path] = f"{source}:{line_no}:{pattern}"
     return found
+
+
+def scratch_clone(source: Path, target: Path) -> bool:
+    """A throw-away clone of `source`'s history (objects shared, no checkout) at `target`.
+
+    For building a copy of the repo whose version comes from tags. False when `source` has no
+    commit to clone.
+    """
+    from qdev.tools import process
+
+    cloned = process.run(
+        ["git", "clone", "--quiet", "--shared", "--no-checkout", str(source), str(target)],
+        cwd=source,
+    )
+    if not cloned.ok:
+        return False
+    if not process.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=target).ok:
+        return False
+    return process.run(["git", "reset", "-q"], cwd=target).ok
