@@ -3,6 +3,10 @@
 The run is a pipeline: settle the settings (flags, the repo's own config, prompts, the
 profile's defaults), render the profile, plan what changes on disk, then (unless dry-run)
 write it all or nothing, `git init`, bootstrap the environment and optionally commit.
+
+Fault injection for tests: QDEV_INIT_FAIL_AT="<step>[:action]" with step `write`, `git` or
+`env` (each checked right after that step did its work) and action `fail` (raise) or `term`
+(SIGTERM to this process, as a CI runner cancelling or Ctrl-C would).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from qdev.project.settings import (
 )
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
+
+FAULT_ENV = "QDEV_INIT_FAIL_AT"
 
 
 @dataclass
@@ -70,15 +76,34 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
         # Every failure or interrupt from here puts the folder back as it was; only a failing
         # environment bootstrap (below) keeps the written files, and says so.
         apply_plan(result.plan, journal)
+        _inject("write")
         if options.git:
             result.notes.append(_ensure_git(root, git_root, journal, result.facts))
+            _inject("git")
         if options.env:
             _bootstrap_env(root, journal, result)
+            _inject("env")
     if options.commit:
         result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
             result.notes.append("git: nothing to commit, the repo already has every file")
     return result
+
+
+def _inject(step: str) -> None:
+    import os
+
+    wanted = os.environ.get(FAULT_ENV, "")
+    name, _, action = wanted.partition(":")
+    if name != step:
+        return
+    if action == "term":
+        import signal
+        import time
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this sleep
+    raise QdevError(f"injected failure ({FAULT_ENV}={wanted})")
 
 
 def _read_facts(root: Path) -> RepoFacts | None:

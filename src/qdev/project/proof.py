@@ -140,6 +140,7 @@ def _scratch(root: Path, facts: RepoFacts) -> Iterator[Path]:
         if facts.git and _clone(root, copy):
             _overlay(root, copy, _listed(root))
         else:
+            shutil.rmtree(copy, ignore_errors=True)  # a clone with no commit to build from
             copy.mkdir()
             _overlay(root, copy, _walk(root))
         yield copy
