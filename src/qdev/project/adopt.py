@@ -31,7 +31,7 @@ ADOPTED_TOOLS = ("ruff", "mypy", "pytest", "coverage")
 MIGRATIONS = {
     "poetry": "a Poetry project ([tool.poetry] and no [project] table)",
     "pipenv": "a Pipenv project (Pipfile and no [project] table)",
-    "setup.py": "a setup.py/setup.cfg project with no [project] table in pyproject.toml",
+    "setup.py": "a setup.py/setup.cfg project (no [project] table in pyproject.toml)",
 }
 
 
@@ -104,9 +104,8 @@ def adopt_files(
         exclusions = tomlkit.document()
         exclusions["extend-exclude"] = list(facts.generated)
         merged = merge_toml(current[ruff_file], tomlkit.dumps(exclusions), where=ruff_file)
-        if merged.changed:
-            files[ruff_file] = RenderedFile(ruff_file, merged.text.encode())
-            adoption.exact[ruff_file] = "excludes the generated files"
+        files[ruff_file] = RenderedFile(ruff_file, merged.text.encode())
+        adoption.exact[ruff_file] = "excludes the generated files" if merged.changed else ""
     adoption.notes += [
         f"{path} is hidden by {rule}: commit it with `git add -f` or drop that line"
         for path, rule in sorted(facts.ignored.items())

@@ -195,6 +195,26 @@ def read_facts(root: Path) -> RepoFacts:
     )
 
 
+def read_packages(root: Path) -> tuple[str, ...]:
+    """The repo's top-level import packages only: no git, for `qdev env`'s import check."""
+    pyproject = read_pyproject(root / "pyproject.toml")
+    setup_cfg = read_setup_cfg(root / "setup.cfg")
+    setup_py = read_setup_py(root / "setup.py")
+    name = _name(
+        _table(pyproject, "project"), _table(pyproject, "tool", "poetry"), setup_cfg, setup_py
+    )
+    return _packages(root, pyproject, setup_cfg, setup_py, name)[1]
+
+
+def installs_itself(root: Path) -> bool:
+    """uv installs the project into its environment: it has [project] and is packaged."""
+    pyproject = read_pyproject(root / "pyproject.toml") or {}
+    if "project" not in pyproject:
+        return False
+    package = _table(pyproject, "tool", "uv").get("package")
+    return bool(package) if isinstance(package, bool) else "build-system" in pyproject
+
+
 # --- pyproject ------------------------------------------------------------------------------
 
 
