@@ -6,7 +6,9 @@ files. The real projects of tests/corpus run the same through env, check and rel
 
 from __future__ import annotations
 
+import shutil
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ import pytest
 
 from qdev.__main__ import main
 
+from .conftest import Adopted
 from .helpers import tree_digest
 from .synthetic import CASES, git, make
+
+SharedAdopted = Callable[[str], Adopted]
 
 ADOPTABLE = [
     "setuptools-scm-src",
@@ -46,12 +51,12 @@ def plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("case", ADOPTABLE)
 def test_adoption_never_touches_build_system_project_or_the_code(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str, shared_adopted: SharedAdopted
 ) -> None:
-    repo = make(case, tmp_path / case)
-    before = (repo / "pyproject.toml").read_text()
-    code, out, err = run_init(repo, capsys)
-    assert code == 0, err
+    adopted = shared_adopted(case)
+    repo, out = adopted.repo, adopted.out
+    before = CASES[case].files["pyproject.toml"]
+    assert adopted.code == 0, adopted.err
     after = toml(repo / "pyproject.toml")
     original = tomllib.loads(before)
     assert after["project"] == original["project"]
@@ -68,10 +73,10 @@ def test_adoption_never_touches_build_system_project_or_the_code(
 
 @pytest.mark.parametrize("case", ADOPTABLE)
 def test_running_adoption_twice_changes_nothing_the_second_time(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
 ) -> None:
-    repo = make(case, tmp_path / case)
-    assert run_init(repo, capsys)[0] == 0
+    repo = tmp_path / case
+    shutil.copytree(shared_adopted(case).repo, repo, symlinks=True)
     git(repo, "add", "--all", "--force")
     git(repo, "commit", "-q", "-m", "adopt")
     before = tree_digest(repo)
@@ -82,10 +87,9 @@ def test_running_adoption_twice_changes_nothing_the_second_time(
 
 
 def test_release_branch_and_tag_format_come_from_the_repo(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("hatch-vcs", tmp_path / "repo")
-    assert run_init(repo, capsys)[0] == 0
+    repo = shared_adopted("hatch-vcs").repo
     config = toml(repo / "qdev.toml")
     assert config["release"] == {"branch": "main", "tag_format": "hv-pkg-v{version}"}
     assert config["project"]["python"] == ["3.10", "3.11", "3.12", "3.13"]
@@ -94,10 +98,9 @@ def test_release_branch_and_tag_format_come_from_the_repo(
 
 
 def test_python_versions_ci_matrix_and_ruff_target_follow_requires_python(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("setuptools-scm-src", tmp_path / "repo")
-    assert run_init(repo, capsys)[0] == 0
+    repo = shared_adopted("setuptools-scm-src").repo
     pyproject = toml(repo / "pyproject.toml")
     assert "target-version" not in pyproject["tool"]["ruff"]  # ruff reads requires-python
     assert toml(repo / "qdev.toml")["project"]["python"][0] == "3.9"
@@ -107,10 +110,9 @@ def test_python_versions_ci_matrix_and_ruff_target_follow_requires_python(
 
 
 def test_typecheck_and_coverage_point_at_the_real_package(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("setuptools-scm-src", tmp_path / "repo")
-    assert run_init(repo, capsys)[0] == 0
+    repo = shared_adopted("setuptools-scm-src").repo
     tool = toml(repo / "pyproject.toml")["tool"]
     assert tool["mypy"]["files"] == ["src/scm_pkg", "tests"]
     assert tool["mypy"]["mypy_path"] == "src"
@@ -121,11 +123,11 @@ def test_typecheck_and_coverage_point_at_the_real_package(
 
 
 def test_a_flat_module_is_typechecked_as_itself_without_a_src_path(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("flit-flat-module", tmp_path / "repo")
-    code, out, _ = run_init(repo, capsys)
-    assert code == 0
+    adopted = shared_adopted("flit-flat-module")
+    repo, out = adopted.repo, adopted.out
+    assert adopted.code == 0, adopted.err
     tool = toml(repo / "pyproject.toml")["tool"]
     assert "mypy" not in tool  # mypy reads mypy.ini
     assert "mypy reads mypy.ini" in out
@@ -133,32 +135,31 @@ def test_a_flat_module_is_typechecked_as_itself_without_a_src_path(
 
 
 def test_pytest_settings_stay_in_setup_cfg_where_pytest_reads_them(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("uv-build-setup-cfg-pytest", tmp_path / "repo")
-    code, out, _ = run_init(repo, capsys)
-    assert code == 0
+    adopted = shared_adopted("uv-build-setup-cfg-pytest")
+    repo, out = adopted.repo, adopted.out
+    assert adopted.code == 0, adopted.err
     assert "pytest" not in toml(repo / "pyproject.toml")["tool"]
     assert "pytest reads setup.cfg" in out
     assert (repo / "setup.cfg").read_text() == CASES["uv-build-setup-cfg-pytest"].files["setup.cfg"]
 
 
 def test_ruff_settings_go_to_ruff_toml_not_beside_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("hatch-vcs", tmp_path / "repo")
-    code, _out, _ = run_init(repo, capsys)
-    assert code == 0
+    adopted = shared_adopted("hatch-vcs")
+    repo, _out = adopted.repo, adopted.out
+    assert adopted.code == 0, adopted.err
     assert "ruff" not in toml(repo / "pyproject.toml")["tool"]
     ruff = toml(repo / "ruff.toml")
     assert ruff == {"line-length": 88, "extend-exclude": ["src/hv_pkg/_version.py"]}
 
 
 def test_dev_tools_join_the_existing_dev_group(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("hatch-vcs", tmp_path / "repo")
-    assert run_init(repo, capsys)[0] == 0
+    repo = shared_adopted("hatch-vcs").repo
     dev = toml(repo / "pyproject.toml")["dependency-groups"]["dev"]
     assert dev[0] == "pytest>=8"  # theirs, first and unchanged
     assert sum(item.startswith("pytest") and "cov" not in item for item in dev) == 1
@@ -166,10 +167,9 @@ def test_dev_tools_join_the_existing_dev_group(
 
 
 def test_dev_tools_join_a_legacy_uv_dev_dependencies_list(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_adopted: SharedAdopted,
 ) -> None:
-    repo = make("setuptools-attr", tmp_path / "repo")
-    assert run_init(repo, capsys)[0] == 0
+    repo = shared_adopted("setuptools-attr").repo
     pyproject = toml(repo / "pyproject.toml")
     assert "dependency-groups" not in pyproject
     assert "mypy>=1.11" in pyproject["tool"]["uv"]["dev-dependencies"]
@@ -225,7 +225,7 @@ include = ["/*.py"]
 """
 
 
-def test_an_adoption_that_would_change_the_wheel_is_refused_and_nothing_is_written(
+def test_a_file_qdev_adds_that_the_build_would_ship_is_left_out_and_said_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The wheel takes every top-level .py file: qdev's noxfile.py would ship in it."""
@@ -236,9 +236,22 @@ def test_an_adoption_that_would_change_the_wheel_is_refused_and_nothing_is_writt
     git(repo, "init", "-q")
     git(repo, "add", "--all")
     git(repo, "commit", "-q", "-m", "rates")
-    before = tree_digest(repo)
-    code, _, err = run_init(repo, capsys)
-    assert code == 4, err
-    assert "the adoption would change the .py files of the wheel" in err
-    assert "+ noxfile.py" in err
-    assert tree_digest(repo) == before
+    code, out, err = run_init(repo, capsys)
+    assert code == 0, err
+    assert "noxfile.py not written: the build takes every such file into the wheel" in out
+    assert not (repo / "noxfile.py").exists()
+    assert "the same 1 .py files in both" in out
+
+
+def test_a_wheel_that_loses_or_gains_other_files_refuses_the_adoption() -> None:
+    from qdev.profile.apply import Plan
+    from qdev.profile.state import ProfileState
+    from qdev.project.proof import AdoptionRefused, ShipsNewFiles, Wheel, _compare
+
+    plan = Plan(Path("."), (), ProfileState("default", "1", "builtin"))
+    before = Wheel("rates-1.0-py3-none-any.whl", frozenset({"rates/__init__.py", "rates/a.py"}))
+    after = Wheel("rates-1.0-py3-none-any.whl", frozenset({"rates/__init__.py", "b.py"}))
+    with pytest.raises(AdoptionRefused, match=r"(?s)- rates/a.py.*\+ b.py") as refused:
+        _compare(before, after, plan)
+    assert not isinstance(refused.value, ShipsNewFiles)
+    assert refused.value.exit_code == 4

@@ -66,6 +66,7 @@ class VersionKind(StrEnum):
     VERSIONEER = "versioneer"
     POETRY_DYNAMIC = "poetry-dynamic-versioning"
     PDM_SCM = "pdm-scm"
+    UV_DYNAMIC = "uv-dynamic-versioning"
     MODULE = "module"
     SETUP_PY = "setup.py"
     SETUP_CFG = "setup.cfg"
@@ -79,6 +80,7 @@ FROM_TAGS = frozenset(
         VersionKind.VERSIONEER,
         VersionKind.POETRY_DYNAMIC,
         VersionKind.PDM_SCM,
+        VersionKind.UV_DYNAMIC,
     }
 )
 
@@ -521,6 +523,8 @@ def _dynamic_version(
         hatch_version = _table(tool, "hatch", "version")
         if hatch_version.get("source") == "vcs":
             return VersionSource(VersionKind.HATCH_VCS)
+        if hatch_version.get("source") == "uv-dynamic-versioning":
+            return VersionSource(VersionKind.UV_DYNAMIC)
         if _str(hatch_version.get("path")):
             return _module_version(root, hatch_version["path"])
     if backend.startswith("pdm"):
@@ -571,8 +575,10 @@ def _setuptools_files_version(
 
 def _poetry_dynamic(pyproject: dict[str, Any] | None) -> bool:
     table = _table(pyproject, "tool", "poetry-dynamic-versioning")
+    if isinstance(table.get("enable"), bool):
+        return bool(table["enable"])  # an sdist turns it off once the version is written in
     backend = _str(_table(pyproject, "build-system").get("build-backend")) or ""
-    return table.get("enable") is True or backend.startswith("poetry_dynamic_versioning")
+    return backend.startswith("poetry_dynamic_versioning")
 
 
 def _uses_versioneer(

@@ -65,10 +65,8 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     if options.dry_run:
         return result
     check_writable(root)
-    if result.facts is not None:
-        from qdev.project import proof
-
-        result.proof = proof.prove(root, result.facts, result.plan)
+    if result.facts is not None and result.plan.writes:
+        result = _prove(options, ask, root, existing, result)
     git_root = _git_root(root) if options.git else None
     journal = Journal()
     journal.remember(root)
@@ -106,6 +104,27 @@ def _inject(step: str) -> None:
     raise QdevError(f"injected failure ({FAULT_ENV}={wanted})")
 
 
+def _prove(
+    options: InitOptions, ask: Ask | None, root: Path, existing: ExistingRepo, result: InitResult
+) -> InitResult:
+    """Prove the adoption; files qdev adds that the build would ship are left out, and said so."""
+    from qdev.project import proof
+
+    facts = result.facts
+    assert facts is not None
+    try:
+        result.proof = proof.prove(root, facts, result.plan)
+    except proof.ShipsNewFiles as shipped:
+        result = _plan(options, ask, root, existing, facts, leave_out=shipped.paths)
+        result.notes += [
+            f"{path} not written: the build takes every such file into the wheel, and the "
+            "wheel must stay as it was"
+            for path in shipped.paths
+        ]
+        result.proof = proof.prove(root, facts, result.plan)
+    return result
+
+
 def _read_facts(root: Path) -> RepoFacts | None:
     """The folder's facts, after refusing (exit 2, nothing written) a pyproject that is invalid."""
     if not root.is_dir():
@@ -125,6 +144,7 @@ def _plan(
     root: Path,
     existing: ExistingRepo,
     facts: RepoFacts | None,
+    leave_out: tuple[str, ...] = (),
 ) -> InitResult:
     adopted = Adopted(facts.requires_python, facts.default_branch) if facts else None
     settings = resolve_settings(options, root, existing, ask, adopted)
@@ -138,6 +158,7 @@ def _plan(
             rendered, facts, existing, _current_texts(root, rendered), force=options.force
         )
         rendered, exact, notes = adoption.files, adoption.exact, adoption.notes
+        rendered = [item for item in rendered if item.path not in leave_out]
     else:
         if existing.in_pyproject:
             rendered = config_into_pyproject(rendered)

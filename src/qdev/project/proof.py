@@ -32,6 +32,14 @@ class AdoptionRefused(GuardRefused):
     """The adoption would change what the project ships, or break its build."""
 
 
+class ShipsNewFiles(AdoptionRefused):
+    """The only difference: files the adoption creates would ship in the wheel."""
+
+    def __init__(self, message: str, paths: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.paths = paths
+
+
 @dataclass(frozen=True)
 class Wheel:
     name: str
@@ -39,25 +47,28 @@ class Wheel:
 
 
 def prove(root: Path, facts: RepoFacts, plan: Plan) -> str:
-    """Build before and after in a scratch copy; refuse on any difference; say what was proved."""
+    """Build before and after in scratch copies; refuse on any difference; say what was proved.
+
+    Each build gets its own copy: a build leaves files behind (build/, *.egg-info, a written
+    _version.py) that a second build in the same folder could pick up.
+    """
     with _scratch(root, facts) as copy:
         before = build_wheel(copy)
-        if isinstance(before, str):
-            _write_plan(copy, plan)
-            _validate(copy)
-            return (
-                "proof: the wheel does not build as the repo stands, so the adoption could not "
-                f"be compared ({_last_line(before)})"
-            )
+    with _scratch(root, facts) as copy:
         _write_plan(copy, plan)
         _validate(copy)
-        after = build_wheel(copy)
-    if isinstance(after, str):
+        after = build_wheel(copy) if not isinstance(before, str) else None
+    if isinstance(before, str):
+        return (
+            "proof: the wheel does not build as the repo stands, so the adoption could not be "
+            f"compared ({_last_line(before)})"
+        )
+    if isinstance(after, str) or after is None:
         raise AdoptionRefused(
             f"the adoption would break the build; nothing was changed:\n{after}",
             fix="report this to the qdev maintainers with the repo's pyproject.toml",
         )
-    _compare(before, after)
+    _compare(before, after, plan)
     count = len(after.python_files)
     return f"proof: {after.name} built before and after; the same {count} .py files in both"
 
@@ -91,17 +102,25 @@ def wheel_python_files(wheel: Path) -> frozenset[str]:
         )
 
 
-def _compare(before: Wheel, after: Wheel) -> None:
+def _compare(before: Wheel, after: Wheel, plan: Plan) -> None:
     gone = sorted(before.python_files - after.python_files)
     new = sorted(after.python_files - before.python_files)
     if not gone and not new:
         return
+    created = [item.path for item in plan.writes if item.old is None]
+    ours = tuple(path for path in created if any(_same_file(path, name) for name in new))
+    if not gone and ours and len(ours) == len(new):
+        raise ShipsNewFiles(f"the build would ship {', '.join(ours)} in the wheel", ours)
     lines = [f"- {name}" for name in gone[:20]] + [f"+ {name}" for name in new[:20]]
     raise AdoptionRefused(
         "the adoption would change the .py files of the wheel; nothing was changed:\n"
         + "\n".join(lines),
         fix="report this to the qdev maintainers with the repo's build configuration",
     )
+
+
+def _same_file(repo_path: str, wheel_path: str) -> bool:
+    return repo_path == wheel_path or repo_path.endswith("/" + wheel_path)
 
 
 def _validate(copy: Path) -> None:
