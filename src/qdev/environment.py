@@ -150,11 +150,11 @@ def _verify(version: str, supported: list[str], requested: str | None) -> None:
 
 def _verify_imports(root: Path) -> None:
     """The project's own packages import from the environment, or it is not ready."""
-    from qdev.project.facts import installs_itself, read_packages
+    from qdev.project.facts import installs_itself, read_sources
 
     if not installs_itself(root):
         return
-    packages = read_packages(root)
+    packages = read_sources(root).packages
     if not packages:
         return
     interpreter = envstate.venv_python(root)

@@ -38,6 +38,10 @@ class Project:
     tag_format: str
     expect: str
     why: str
+    test_args: tuple[str, ...] = ()
+    """The part of the project's own tests the corpus runs (all of them is minutes for some)."""
+    hook_now: str = "fails"
+    release_now: str = "fails"
 
     @property
     def tag(self) -> str:
@@ -46,7 +50,10 @@ class Project:
 
 def projects() -> dict[str, Project]:
     data = tomllib.loads(PROJECTS_FILE.read_text())
-    return {name: Project(name=name, **fields) for name, fields in data.items()}
+    return {
+        name: Project(name=name, **{**fields, "test_args": tuple(fields.get("test_args", ()))})
+        for name, fields in data.items()
+    }
 
 
 def cache_dir() -> Path:

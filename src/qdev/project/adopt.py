@@ -260,10 +260,11 @@ def _fit_mypy(section: Table, facts: RepoFacts) -> Table | None:
     section.pop("python_version", None)  # the environment's interpreter
     section.pop("files", None)
     if facts.package_paths:
-        section["files"] = [
-            *facts.package_paths,
-            *_outside(facts.test_paths, facts.package_paths),
-        ]
+        from qdev.project.facts import Sources
+
+        section["files"] = Sources(
+            facts.packages, facts.package_paths, facts.test_paths
+        ).checked_paths
     if facts.layout == "src":
         section["mypy_path"] = "src"
     else:
@@ -296,11 +297,6 @@ def _fit_coverage(section: Table, facts: RepoFacts) -> Table | None:
     return section
 
 
-def _outside(paths: Sequence[str], packages: Sequence[str]) -> list[str]:
-    """Test folders that are not inside one of the packages (those are checked with it)."""
-    return [p for p in paths if not any(p == pkg or p.startswith(pkg + "/") for pkg in packages)]
-
-
 def _regex(path: str) -> str:
     import re
 
@@ -318,6 +314,11 @@ def _adopted_config(text: str, facts: RepoFacts) -> str:
         release["branch"] = facts.default_branch
     if facts.tag_format:
         release["tag_format"] = facts.tag_format
+    if facts.test_extra:
+        # The repo's tests need its test extra: every `qdev env` (and CI's) installs it.
+        env = tomlkit.table()
+        env["uv_args"] = ["--extra", facts.test_extra]
+        doc["env"] = env
     if facts.generated:
         check = doc.setdefault("check", tomlkit.table(is_super_table=True))
         secrets = tomlkit.table()

@@ -143,6 +143,8 @@ class RepoFacts:
     dependency_groups: tuple[str, ...] = ()
     migration: str | None = None
     """What uv cannot run as it stands: "poetry", "pipenv" or "setup.py"; None when it can."""
+    test_extra: str | None = None
+    """The optional-dependencies extra the tests need (test, tests, testing, else dev)."""
     tags: tuple[str, ...] = ()
     git: bool = False
     """The folder is inside a git work tree."""
@@ -192,20 +194,40 @@ def read_facts(root: Path) -> RepoFacts:
         dev_group=_dev_group(pyproject),
         dependency_groups=tuple(_table(pyproject, "dependency-groups")),
         migration=_migration(root, pyproject, poetry),
+        test_extra=_test_extra(project),
         tags=tuple(tags),
         git=in_git,
     )
 
 
-def read_packages(root: Path) -> tuple[str, ...]:
-    """The repo's top-level import packages only: no git, for `qdev env`'s import check."""
+@dataclass(frozen=True)
+class Sources:
+    """Where a repo's code and tests are: the part of the facts that needs no git."""
+
+    packages: tuple[str, ...]
+    package_paths: tuple[str, ...]
+    test_paths: tuple[str, ...]
+
+    @property
+    def checked_paths(self) -> list[str]:
+        """The packages and the test folders outside them: what a type checker should read."""
+        outside = [
+            path
+            for path in self.test_paths
+            if not any(path == pkg or path.startswith(pkg + "/") for pkg in self.package_paths)
+        ]
+        return [*self.package_paths, *outside]
+
+
+def read_sources(root: Path) -> Sources:
+    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`."""
     pyproject = read_pyproject(root / "pyproject.toml")
     setup_cfg = read_setup_cfg(root / "setup.cfg")
     setup_py = read_setup_py(root / "setup.py")
-    name = _name(
-        _table(pyproject, "project"), _table(pyproject, "tool", "poetry"), setup_cfg, setup_py
-    )
-    return _packages(root, pyproject, setup_cfg, setup_py, name)[1]
+    project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
+    name = _name(project, poetry, setup_cfg, setup_py)
+    _, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
+    return Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
 
 
 def installs_itself(root: Path) -> bool:
@@ -791,6 +813,13 @@ def _dev_group(pyproject: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _test_extra(project: dict[str, Any]) -> str | None:
+    extras = project.get("optional-dependencies")
+    if not isinstance(extras, dict):
+        return None
+    return next((name for name in ("test", "tests", "testing", "dev") if name in extras), None)
+
+
 def _migration(root: Path, pyproject: dict[str, Any] | None, poetry: dict[str, Any]) -> str | None:
     if "project" in (pyproject or {}):
         return None
@@ -832,6 +861,7 @@ def describe(facts: RepoFacts) -> list[tuple[str, str]]:
         ("CI", ", ".join(facts.ci_files) or "-"),
         ("generated", ", ".join(facts.generated) or "-"),
         ("dev group", facts.dev_group or "- (a dev group is added)"),
+        ("test extra", facts.test_extra or "-"),
         ("hidden by .gitignore", ignored or "-"),
     ]
     if facts.migration:
