@@ -96,6 +96,11 @@ def _adopt(project: Project, folder: Path) -> None:
     assert git(repo, "remote", "set-head", "origin", project.branch).ok
     started = time.monotonic()
     ran = qdev(repo, "init", ".", "--yes")
+    if project.expect == "migrate":
+        assert ran.returncode == 2, ran.output
+        assert "qdev init --migrate" in ran.stderr, ran.stderr
+        started = time.monotonic()
+        ran = qdev(repo, "init", ".", "--yes", "--migrate")
     seconds = time.monotonic() - started
     if ran.ok:
         # As a team member would: commit what qdev wrote. --no-verify because the old code's

@@ -52,9 +52,12 @@ def is_adoption(facts: RepoFacts | None, existing: ExistingRepo) -> bool:
     return not any(path.startswith(USER_CODE) for path in existing.rendered_before)
 
 
-def refuse_migration(facts: RepoFacts) -> None:
-    """uv cannot run this project as it stands: say which migration it needs, and how."""
-    if facts.migration is None:
+def refuse_migration(facts: RepoFacts, *, allowed: bool = False) -> None:
+    """uv cannot run this project as it stands: say which migration it needs, and how.
+
+    With `allowed` (--migrate), only what no maintained converter handles is refused.
+    """
+    if facts.migration is None or (allowed and facts.migration != "setup.py"):
         return
     what = MIGRATIONS[facts.migration]
     if facts.migration == "setup.py":

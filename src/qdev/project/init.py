@@ -11,6 +11,7 @@ Fault injection for tests: QDEV_INIT_FAIL_AT="<step>[:action]" with step `write`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from qdev.profile.apply import (
 )
 from qdev.profile.render import RenderedFile, render_profile
 from qdev.project import adopt
+from qdev.project import proof as proof_types
 from qdev.project.existing import ExistingRepo, read_existing
 from qdev.project.facts import RepoFacts, read_facts
 from qdev.project.settings import (
@@ -59,20 +61,33 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     facts = _read_facts(root)
     existing = read_existing(root)
     adopting = adopt.is_adoption(facts, existing)
-    if adopting and facts is not None and facts.migration and not options.migrate:
-        adopt.refuse_migration(facts)
-    result = _plan(options, ask, root, existing, facts if adopting else None)
+    migrating = adopting and facts is not None and facts.migration is not None
+    if migrating and facts is not None:
+        adopt.refuse_migration(facts, allowed=options.migrate)
     if options.dry_run:
-        return result
+        if migrating and facts is not None:
+            return _dry_run_migration(options, ask, root, facts)
+        return _plan(options, ask, root, existing, facts if adopting else None)
     check_writable(root)
-    if result.facts is not None and result.plan.writes:
-        result = _prove(options, ask, root, existing, result)
     git_root = _git_root(root) if options.git else None
     journal = Journal()
     journal.remember(root)
     with undo_on_error(journal):
         # Every failure or interrupt from here puts the folder back as it was; only a failing
         # environment bootstrap (below) keeps the written files, and says so.
+        before = None
+        migrated = None
+        if migrating and facts is not None:
+            from qdev.project import migrate, proof
+
+            before = proof.wheel_before(root, facts)
+            migrated = migrate.run(root, facts, journal)
+            facts, existing = read_facts(root), read_existing(root)
+        result = _plan(options, ask, root, existing, facts if adopting else None)
+        if migrated:
+            result.notes.insert(0, migrated)
+        if result.facts is not None and (result.plan.writes or migrated):
+            result = _prove(options, ask, root, existing, result, before)
         apply_plan(result.plan, journal)
         _inject("write")
         if options.git:
@@ -85,6 +100,35 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
         result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
             result.notes.append("git: nothing to commit, the repo already has every file")
+    return result
+
+
+def _dry_run_migration(
+    options: InitOptions, ask: Ask | None, root: Path, facts: RepoFacts
+) -> InitResult:
+    """--dry-run --migrate: the migration and the adoption after it, done in a scratch copy."""
+    import shutil
+    import tempfile
+
+    from qdev.project import migrate
+
+    with tempfile.TemporaryDirectory(prefix="qdev-migrate-") as tmp:
+        copy = Path(tmp) / root.name
+        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
+        note = migrate.run(copy, facts, Journal())
+        migrated = (copy / "pyproject.toml").read_bytes()
+        result = _plan(options, ask, copy, read_existing(copy), read_facts(copy))
+    from qdev.profile.apply import Action, PlannedFile
+
+    original = (root / "pyproject.toml").read_bytes()
+    files = [PlannedFile("pyproject.toml", Action.MERGE, original, migrated, note)]
+    for item in result.plan.files:
+        if item.path == "pyproject.toml":
+            item = PlannedFile(item.path, item.action, original, item.new, item.detail)
+        files = [f for f in files if f.path != item.path] + [item]
+    result.plan = Plan(root, tuple(files), result.plan.state)
+    result.settings = dataclasses.replace(result.settings, root=root)
+    result.notes.insert(0, note)
     return result
 
 
@@ -105,7 +149,12 @@ def _inject(step: str) -> None:
 
 
 def _prove(
-    options: InitOptions, ask: Ask | None, root: Path, existing: ExistingRepo, result: InitResult
+    options: InitOptions,
+    ask: Ask | None,
+    root: Path,
+    existing: ExistingRepo,
+    result: InitResult,
+    before: proof_types.Wheel | str | None = None,
 ) -> InitResult:
     """Prove the adoption; files qdev adds that the build would ship are left out, and said so."""
     from qdev.project import proof
@@ -113,7 +162,7 @@ def _prove(
     facts = result.facts
     assert facts is not None
     try:
-        result.proof = proof.prove(root, facts, result.plan)
+        result.proof = proof.prove(root, facts, result.plan, before)
     except proof.ShipsNewFiles as shipped:
         result = _plan(options, ask, root, existing, facts, leave_out=shipped.paths)
         result.notes += [
@@ -121,7 +170,7 @@ def _prove(
             "wheel must stay as it was"
             for path in shipped.paths
         ]
-        result.proof = proof.prove(root, facts, result.plan)
+        result.proof = proof.prove(root, facts, result.plan, before)
     return result
 
 

@@ -46,14 +46,21 @@ class Wheel:
     python_files: frozenset[str]
 
 
-def prove(root: Path, facts: RepoFacts, plan: Plan) -> str:
+def wheel_before(root: Path, facts: RepoFacts) -> Wheel | str:
+    """The wheel of the repo as it stands, built in a scratch copy (or why it did not build)."""
+    with _scratch(root, facts) as copy:
+        return build_wheel(copy)
+
+
+def prove(root: Path, facts: RepoFacts, plan: Plan, before: Wheel | str | None = None) -> str:
     """Build before and after in scratch copies; refuse on any difference; say what was proved.
 
     Each build gets its own copy: a build leaves files behind (build/, *.egg-info, a written
-    _version.py) that a second build in the same folder could pick up.
+    _version.py) that a second build in the same folder could pick up. `before` is given when
+    the repo was already changed (a migration) since it stood as the user had it.
     """
-    with _scratch(root, facts) as copy:
-        before = build_wheel(copy)
+    if before is None:
+        before = wheel_before(root, facts)
     with _scratch(root, facts) as copy:
         _write_plan(copy, plan)
         _validate(copy)
