@@ -95,6 +95,9 @@ def test_the_config_takes_branch_tag_format_and_pythons_from_the_repo(
     from qdev.project.requires_python import supported_minors
 
     assert pythons == supported_minors(facts.requires_python, newest=pythons[-1])
+    if "coverage" not in read_facts(adopted.pristine).tool_configs:
+        coverage = tomllib.loads((adopted.repo / "pyproject.toml").read_text())["tool"]["coverage"]
+        assert coverage["run"]["source"] == list(facts.packages)  # never a guessed name
     if not (adopted.pristine / ".github" / "workflows" / "ci.yml").exists():
         ci = (adopted.repo / ".github" / "workflows" / "ci.yml").read_text()
         assert "python: [" + ", ".join(f'"{v}"' for v in pythons) + "]" in ci
