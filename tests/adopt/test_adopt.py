@@ -255,3 +255,34 @@ def test_a_wheel_that_loses_or_gains_other_files_refuses_the_adoption() -> None:
         _compare(before, after, plan)
     assert not isinstance(refused.value, ShipsNewFiles)
     assert refused.value.exit_code == 4
+
+
+@pytest.mark.e2e
+def test_migrate_converts_a_poetry_project_with_migrate_to_uv_then_adopts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make("poetry-static", tmp_path / "rates")
+    code, out, err = run_init(repo, capsys, "--migrate")
+    assert code == 0, err
+    assert "migrated from poetry with migrate-to-uv==" in out
+    pyproject = toml(repo / "pyproject.toml")
+    assert pyproject["project"]["name"] == "rates"
+    assert pyproject["project"]["version"] == "1.4.0"  # static in Poetry, static still
+    assert (
+        pyproject["tool"]["poetry"]
+        == tomllib.loads(CASES["poetry-static"].files["pyproject.toml"])["tool"]["poetry"]
+    )
+    assert pyproject["build-system"]["build-backend"] == "poetry.core.masonry.api"
+    assert "proof: rates-1.4.0-py3-none-any.whl built before and after" in out
+
+
+@pytest.mark.e2e
+def test_a_migration_that_would_make_a_tag_version_static_is_refused_and_undone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make("poetry-dynamic", tmp_path / "alpaca")
+    before = tree_digest(repo)
+    code, _, err = run_init(repo, capsys, "--migrate")
+    assert code == 2, err
+    assert "migrate-to-uv wrote a static version, but alpaca's version comes from tags" in err
+    assert tree_digest(repo) == before

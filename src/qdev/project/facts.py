@@ -165,7 +165,7 @@ def read_facts(root: Path) -> RepoFacts:
     setup_py = read_setup_py(root / "setup.py")
     project = _table(pyproject, "project")
     poetry = _table(pyproject, "tool", "poetry")
-    name = _name(project, poetry, setup_cfg, setup_py)
+    name = _declared("name", project, poetry, setup_cfg, setup_py)
     layout, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
     version = _version(root, pyproject, setup_cfg, setup_py, paths)
     tags, branch, ignored, in_git = _git_facts(root)
@@ -176,7 +176,7 @@ def read_facts(root: Path) -> RepoFacts:
         name=name,
         backend=_str(_table(pyproject, "build-system").get("build-backend")),
         version=version,
-        requires_python=_requires_python(project, poetry, setup_cfg, setup_py),
+        requires_python=_declared("requires-python", project, poetry, setup_cfg, setup_py),
         layout=layout,
         packages=packages,
         package_paths=paths,
@@ -225,7 +225,7 @@ def read_sources(root: Path) -> Sources:
     setup_cfg = read_setup_cfg(root / "setup.cfg")
     setup_py = read_setup_py(root / "setup.py")
     project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
-    name = _name(project, poetry, setup_cfg, setup_py)
+    name = _declared("name", project, poetry, setup_cfg, setup_py)
     _, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
     return Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
 
@@ -265,31 +265,32 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _name(
+_DECLARED = {
+    # what: ([project] key, [tool.poetry] path, setup.cfg (section, key), setup.py keyword)
+    "name": ("name", ("name",), ("metadata", "name"), "name"),
+    "requires-python": (
+        "requires-python",
+        ("dependencies", "python"),
+        ("options", "python_requires"),
+        "python_requires",
+    ),
+}
+
+
+def _declared(
+    what: str,
     project: dict[str, Any],
     poetry: dict[str, Any],
     cfg: configparser.ConfigParser | None,
     setup_py: SetupPy | None,
 ) -> str | None:
+    """The first place that declares `what`: [project], [tool.poetry], setup.cfg, setup.py."""
+    project_key, poetry_path, (section, key), setup_key = _DECLARED[what]
     return (
-        _str(project.get("name"))
-        or _str(poetry.get("name"))
-        or cfg_get(cfg, "metadata", "name")
-        or _str((setup_py.literals if setup_py else {}).get("name"))
-    )
-
-
-def _requires_python(
-    project: dict[str, Any],
-    poetry: dict[str, Any],
-    cfg: configparser.ConfigParser | None,
-    setup_py: SetupPy | None,
-) -> str | None:
-    return (
-        _str(project.get("requires-python"))
-        or _str(_table(poetry, "dependencies").get("python"))
-        or cfg_get(cfg, "options", "python_requires")
-        or _str((setup_py.literals if setup_py else {}).get("python_requires"))
+        _str(project.get(project_key))
+        or _str(_table(poetry, *poetry_path[:-1]).get(poetry_path[-1]))
+        or cfg_get(cfg, section, key)
+        or _str((setup_py.literals if setup_py else {}).get(setup_key))
     )
 
 

@@ -181,7 +181,8 @@ def _clone(root: Path, copy: Path) -> bool:
 def _listed(root: Path) -> list[str]:
     from qdev.tools import git
 
-    return sorted({*git.ls_tracked(root), *git.ls_untracked(root)})
+    listed = {*git.ls_tracked(root), *git.ls_untracked(root)}
+    return sorted(path for path in listed if not set(path.split("/")) & set(SKIPPED))
 
 
 def _walk(root: Path) -> list[str]:
