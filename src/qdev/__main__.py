@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
             code = answer_from_cache(args[1:])
             if code is not None:
                 return code
+        if args[:1] == ["sync"]:
+            # `qdev sync --check` with nothing changed since the last one (profile/fastpath.py).
+            from qdev.profile.fastpath import answer_from_memo
+
+            code = answer_from_memo(args[1:])
+            if code is not None:
+                return code
         from qdev.cli.app import run
 
         return run(args)

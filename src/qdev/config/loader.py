@@ -29,7 +29,7 @@ from qdev.config.layers import (
     read_toml,
     walk,
 )
-from qdev.errors import ConfigError
+from qdev.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -175,11 +175,26 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
         )
     where = naming.source(("extends", given[0]))
     if extends.git is not None:
-        raise ConfigError(
-            [f"{where}: extends.git: git profile sources are not supported yet"],
-            fix='use a local folder (extends = {path = "../team-profile"}) '
-            'or a built-in profile (extends = {name = "default"})',
-        )
+        from qdev.profile.cache import fetch
+
+        assert naming.file is not None
+        ref = extends.branch or extends.ref
+        assert ref is not None
+        try:
+            return fetch(
+                extends.git, ref, branch=extends.branch is not None, relative_to=naming.file.parent
+            ).folder
+        except UsageError as exc:  # a bad URL or a refused ref: blame its line
+            key = (
+                "git"
+                if exc.message.startswith("extends.git")
+                else "branch"
+                if extends.branch
+                else "ref"
+            )
+            raise ConfigError(
+                [f"{naming.source(('extends', key))}: {exc.message}"], fix=exc.fix
+            ) from None
     if extends.name is not None:
         available = sorted(p.name for p in builtin_profiles_dir().glob("*") if p.is_dir())
         folder = builtin_profiles_dir() / extends.name

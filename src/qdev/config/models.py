@@ -68,16 +68,20 @@ class ExtendsConfig(Strict):
     """A git URL of the profile repository."""
     ref: str | None = None
     """The tag or commit to use with `git`."""
+    branch: str | None = None
+    """Instead of `ref`: a branch to follow on purpose (`qdev sync` takes its newest commit)."""
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ExtendsConfig:
         given = [key for key in ("name", "path", "git") if getattr(self, key)]
         if len(given) > 1:
             raise ValueError(f"one of name, path or git, got {' and '.join(given)}")
-        if self.git and not self.ref:
+        if self.ref and self.branch:
+            raise ValueError("ref pins a tag or commit, branch follows a branch: give one")
+        if self.git and not (self.ref or self.branch):
             raise ValueError("a git profile needs a pinned ref (a tag or commit)")
-        if self.ref and not self.git:
-            raise ValueError("ref only goes with git")
+        if (self.ref or self.branch) and not self.git:
+            raise ValueError(f"{'ref' if self.ref else 'branch'} only goes with git")
         return self
 
 

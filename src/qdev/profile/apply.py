@@ -24,7 +24,7 @@ from qdev.profile import state as state_file
 from qdev.profile.merge import merge_toml
 from qdev.profile.render import RenderedFile
 from qdev.profile.source import Profile
-from qdev.profile.state import FileRecord, ProfileState, sha256
+from qdev.profile.state import FileRecord, ProfileState, RenderInputs, sha256
 
 MERGED_TOML = frozenset({"pyproject.toml", "qdev.toml"})
 BACKUP_SUFFIX = ".qdev-backup"
@@ -71,6 +71,17 @@ class PlannedFile:
 
 
 @dataclass(frozen=True)
+class Exact:
+    """A file whose whole new content is given (an adoption fitted it to the repo itself)."""
+
+    detail: str
+    """What changes, for the plan's listing."""
+    template: bytes | None
+    """The profile's own rendering of the file: recorded in the state as `qdev sync`'s base.
+    None for a file of the repo's that qdev edits but the profile does not manage (ruff.toml)."""
+
+
+@dataclass(frozen=True)
 class Plan:
     root: Path
     files: tuple[PlannedFile, ...]
@@ -99,21 +110,36 @@ def plan_files(
     profile: Profile,
     *,
     force: bool,
-    exact: Mapping[str, str] | None = None,
+    inputs: RenderInputs | None = None,
+    exact: Mapping[str, Exact] | None = None,
 ) -> Plan:
     """What writing `rendered` into `root` does, file by file.
 
-    Paths in `exact` hold their whole new content already (an adoption merged them itself):
-    they are written as they are, described by the mapped text.
+    `inputs` (kind, CI provider, variables) go into the state, for `qdev sync`'s base. Paths in
+    `exact` hold their whole new content already (an adoption merged them itself): they are
+    written as they are, described by the mapped text.
     """
-    state = ProfileState(profile.name, profile.version, profile_source(profile, root))
+    origin = profile.origin
+    state = ProfileState(
+        profile.name,
+        profile.version,
+        profile_source(profile, root),
+        ref=origin.ref if origin else None,
+        commit=origin.commit if origin else None,
+        inputs=inputs,
+    )
     planned = []
     for item in rendered:
         target = root / item.path
         _refuse_non_file(target, item.path)
         old = target.read_bytes() if target.is_file() else None
+        template = item.content
         if exact is not None and item.path in exact:
-            entry = _plan_exact(item, old, exact[item.path], backup=force)
+            entry = _plan_exact(item, old, exact[item.path].detail, backup=force)
+            if exact[item.path].template is None:
+                planned.append(entry)  # written, but not a file the profile manages
+                continue
+            template = exact[item.path].template or b""
         else:
             entry = _plan_one(item, old, force=force)
         planned.append(entry)
@@ -122,7 +148,7 @@ def plan_files(
             if entry.action == Action.KEEP
             else sha256(entry.new if entry.writes else old or b"")
         )
-        state.files[item.path] = FileRecord(sha256(item.content), written)
+        state.files[item.path] = FileRecord(sha256(template), written)
     planned.append(_plan_state(root, state))
     return Plan(root, tuple(planned), state)
 
@@ -131,6 +157,8 @@ def profile_source(profile: Profile, root: Path) -> str:
     """How the state file names the profile: never an absolute path, which differs per machine."""
     if profile.builtin:
         return "builtin"
+    if profile.origin is not None:
+        return profile.origin.url
     return Path(os.path.relpath(profile.root, root.resolve())).as_posix()
 
 

@@ -18,6 +18,7 @@ import tomlkit
 from tomlkit.items import Array, Table
 
 from qdev.errors import UsageError
+from qdev.profile.apply import Exact
 from qdev.profile.merge import merge_toml
 from qdev.profile.render import RenderedFile
 from qdev.project import requires_python
@@ -40,8 +41,8 @@ class Adoption:
     """The adopted files, which of them are final (not to be merged again), and what to say."""
 
     files: list[RenderedFile]
-    exact: dict[str, str] = field(default_factory=dict)
-    """Path -> what changes: the rendered content is the whole new file."""
+    exact: dict[str, Exact] = field(default_factory=dict)
+    """Path -> what changes and the profile's own rendering: the content is the whole file."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -80,9 +81,15 @@ def adopt_files(
     existing: ExistingRepo,
     current: dict[str, str],
     *,
+    raw: dict[str, bytes],
     force: bool = False,
 ) -> Adoption:
-    """The profile's rendered files, fitted to the repo; `current` holds its files' text."""
+    """The profile's rendered files, fitted to the repo; `current` holds its files' text.
+
+    `raw` is the profile's own rendering of each file as a new repo would get it, recorded in
+    the state as `qdev sync`'s base, so that sync brings the profile's later changes and
+    never the new-repo values the adoption left out (a [project] version, [build-system]).
+    """
     files = {item.path: item for item in rendered if not item.path.startswith(SAMPLE_CODE)}
     adoption = Adoption([])
     config = files.pop("qdev.toml", None)
@@ -94,21 +101,23 @@ def adopt_files(
             current["pyproject.toml"], template.content.decode(), facts, in_pyproject, force=force
         )
         files["pyproject.toml"] = RenderedFile("pyproject.toml", text.encode())
-        adoption.exact["pyproject.toml"] = detail
+        adoption.exact["pyproject.toml"] = Exact(detail, raw["pyproject.toml"])
         adoption.notes += notes
-    if not existing.in_pyproject:
+    if not existing.in_pyproject and config is not None:
         files["qdev.toml"] = RenderedFile("qdev.toml", config_text.encode())
+        adoption.exact["qdev.toml"] = Exact("", config.content)
     if ".gitignore" in files and ".gitignore" in current:
         text, detail = _adopted_gitignore(current[".gitignore"], files[".gitignore"].content)
         files[".gitignore"] = RenderedFile(".gitignore", text.encode())
-        adoption.exact[".gitignore"] = detail
+        adoption.exact[".gitignore"] = Exact(detail, raw[".gitignore"])
     ruff_file = facts.tool_configs.get("ruff")
     if ruff_file in ("ruff.toml", ".ruff.toml") and facts.generated and ruff_file in current:
         exclusions = tomlkit.document()
         exclusions["extend-exclude"] = list(facts.generated)
         merged = merge_toml(current[ruff_file], tomlkit.dumps(exclusions), where=ruff_file)
         files[ruff_file] = RenderedFile(ruff_file, merged.text.encode())
-        adoption.exact[ruff_file] = "excludes the generated files" if merged.changed else ""
+        detail = "excludes the generated files" if merged.changed else ""
+        adoption.exact[ruff_file] = Exact(detail, None)
     adoption.notes += [
         f"{path} is hidden by {rule}: commit it with `git add -f` or drop that line"
         for path, rule in sorted(facts.ignored.items())
@@ -133,7 +142,7 @@ def adopt_pyproject(
     doc = tomlkit.parse(old)
     team = tomlkit.parse(template)
     notes: list[str] = []
-    added_tools = _add_dev_tools(doc, facts, _dev_tools(team))
+    added_tools = _add_dev_tools(doc, facts, team)
     wanted = tomlkit.document()
     tool_table = tomlkit.table(is_super_table=True)
     for name in ADOPTED_TOOLS:
@@ -171,16 +180,27 @@ def _dev_tools(team: tomlkit.TOMLDocument) -> list[str]:
     return [str(item) for item in dev if isinstance(item, str)]
 
 
-def _add_dev_tools(doc: tomlkit.TOMLDocument, facts: RepoFacts, tools: list[str]) -> list[str]:
-    """Append the team's dev tools the repo's dev group lacks; return their names."""
+def _add_dev_tools(
+    doc: tomlkit.TOMLDocument, facts: RepoFacts, team: tomlkit.TOMLDocument
+) -> list[str]:
+    """Append the team's dev tools the repo's dev group lacks; return their names.
+
+    A repo with no dev group gets the team's, as the profile writes it (comment and layout),
+    so that `qdev sync` later sees the profile's own list.
+    """
+    tools = _dev_tools(team)
     if facts.dev_group == "tool.uv.dev-dependencies":
         target = doc["tool"]["uv"]["dev-dependencies"]
         groups: dict[str, Any] = {}
     else:
         groups_table = doc.get("dependency-groups")
         if groups_table is None:
+            team_groups = team.get("dependency-groups")
             groups_table = tomlkit.table()
             doc["dependency-groups"] = groups_table
+            if isinstance(team_groups, Table) and "dev" in team_groups:
+                groups_table["dev"] = team_groups["dev"]
+                return [name for name in map(_name, tools) if name]
         if "dev" not in groups_table:
             fresh = tomlkit.array()
             fresh.multiline(True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import (
     Action,
+    Exact,
     Journal,
     Plan,
     apply_plan,
@@ -26,6 +27,7 @@ from qdev.profile.apply import (
     undo_on_error,
 )
 from qdev.profile.render import RenderedFile, render_profile
+from qdev.profile.state import RenderInputs
 from qdev.project import adopt
 from qdev.project import proof as proof_types
 from qdev.project.existing import ExistingRepo, read_existing
@@ -197,14 +199,21 @@ def _plan(
 ) -> InitResult:
     adopted = Adopted(facts.requires_python, facts.default_branch) if facts else None
     settings = resolve_settings(options, root, existing, ask, adopted)
-    rendered = render_profile(
-        settings.profile, settings.kind, settings.ci_provider, variables(settings)
-    )
+    inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
+    rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
     notes: list[str] = []
-    exact: dict[str, str] = {}
+    exact: dict[str, Exact] = {}
     if facts is not None:
+        # As `qdev sync` re-makes the profile's render for this repo (its base for a merge).
+        as_new = config_into_pyproject(rendered) if existing.in_pyproject else rendered
+        as_new = without_build_system(as_new) if existing.unpackaged else as_new
         adoption = adopt.adopt_files(
-            rendered, facts, existing, _current_texts(root, rendered), force=options.force
+            rendered,
+            facts,
+            existing,
+            _current_texts(root, rendered),
+            raw={item.path: item.content for item in as_new},
+            force=options.force,
         )
         rendered, exact, notes = adoption.files, adoption.exact, adoption.notes
         rendered = [item for item in rendered if item.path not in leave_out]
@@ -214,7 +223,9 @@ def _plan(
         rendered = [item for item in rendered if existing.owns(item.path)]
         if existing.unpackaged:
             rendered = without_build_system(rendered)
-    plan = plan_files(root, rendered, settings.profile, force=options.force, exact=exact)
+    plan = plan_files(
+        root, rendered, settings.profile, force=options.force, inputs=inputs, exact=exact
+    )
     return InitResult(settings, plan, notes, facts=facts)
 
 
