@@ -33,6 +33,8 @@ class EnvReport:
     hook: str
     """"installed", or why the git hook was not installed."""
     seconds: float
+    kernel: str | None = None
+    """Research repos: the Jupyter kernel registered for .venv, or why not."""
 
 
 def uv_binary() -> str:
@@ -77,7 +79,11 @@ def ensure_env(
     _verify(version, supported, python)
     _verify_imports(root)
     envstate.write_marker(root, version)
-    return EnvReport(root, version, install_hook(root), time.monotonic() - started)
+    hook = install_hook(root)
+    from qdev.research.kernel import register_if_wanted
+
+    kernel = register_if_wanted(root, loaded.config)
+    return EnvReport(root, version, hook, time.monotonic() - started, kernel)
 
 
 def _uv_env() -> dict[str, str]:

@@ -298,6 +298,7 @@ def render_inputs_for(
     """The kind, CI provider and variables the repo's config gives the templates now."""
     import tomllib
 
+    from qdev.ci.pipeline import default_branch
     from qdev.project import names
     from qdev.project.settings import Settings, default_interpreter, variables
 
@@ -325,7 +326,7 @@ def render_inputs_for(
         replace(target, variables=values),
         extends_lines(target, spec),
         python_default=default_interpreter(python, target),
-        default_branch=config.release.branch,
+        default_branch=default_branch(root, config.release.branch),
     )
     return RenderInputs(settings.kind, settings.ci_provider, variables(settings))
 

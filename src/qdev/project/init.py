@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdev.ci.pipeline import without_unready_pipeline
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import (
     Action,
@@ -201,7 +202,8 @@ def _plan(
     settings = resolve_settings(options, root, existing, ask, adopted)
     inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
     rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
-    notes: list[str] = []
+    rendered, ci_note = without_unready_pipeline(rendered, settings, inputs.variables)
+    notes: list[str] = [ci_note] if ci_note else []
     exact: dict[str, Exact] = {}
     if facts is not None:
         # As `qdev sync` re-makes the profile's render for this repo (its base for a merge).
@@ -215,7 +217,8 @@ def _plan(
             raw={item.path: item.content for item in as_new},
             force=options.force,
         )
-        rendered, exact, notes = adoption.files, adoption.exact, adoption.notes
+        rendered, exact = adoption.files, adoption.exact
+        notes += adoption.notes
         rendered = [item for item in rendered if item.path not in leave_out]
     else:
         if existing.in_pyproject:
@@ -262,8 +265,9 @@ def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
             f"\n(the repo's files are written and kept: once fixed, run `qdev env` in {root})"
         )
         raise
+    kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
     result.notes.append(
-        f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
+        f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}" + kernel
     )
 
 

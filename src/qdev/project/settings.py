@@ -53,6 +53,7 @@ class Settings:
     python_default: str = ""
     """The interpreter of the repo's environment (.python-version); default the oldest."""
     default_branch: str = "main"
+    """The branch CI runs on (besides pull/merge requests) and releases are cut from."""
 
 
 def resolve_settings(
@@ -188,8 +189,10 @@ def _toml_string(text: str) -> str:
 
 def variables(settings: Settings) -> dict[str, str]:
     """The values templates may use as {{ name }}; the profile's own come first."""
+    from qdev.ci.install import VARIABLE_DEFAULTS
+
     python_min = settings.python[0]
-    values = dict(settings.profile.variables)
+    values = {**VARIABLE_DEFAULTS, **settings.profile.variables}
     values.update(
         name=settings.name,
         package=settings.package,
@@ -197,12 +200,12 @@ def variables(settings: Settings) -> dict[str, str]:
         description=f"The {settings.name} {settings.kind}.",
         python_min=python_min,
         python_default=settings.python_default or python_min,
-        default_branch=settings.default_branch,
         python_target="py" + python_min.replace(".", ""),
         requires_python=f">={python_min}",
         python_list=_toml_list(settings.python),
         ci_python_list=_toml_list(settings.ci_python),
         ci_provider=settings.ci_provider,
+        default_branch=settings.default_branch,
         coverage=f"{settings.coverage:g}",
         extends=settings.extends,
         profile_name=settings.profile.name,

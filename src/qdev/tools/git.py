@@ -142,6 +142,25 @@ def ls_untracked(root: Path) -> list[str]:
     return _ls_files(root, "--others", "--exclude-standard")
 
 
+def git_path(root: Path, name: str) -> Path:
+    """Where git keeps `name` (e.g. "hooks": honours core.hooksPath and worktrees)."""
+    from qdev.tools import process
+
+    result = process.run(["git", "rev-parse", "--git-path", name], cwd=root)
+    if not result.ok:
+        raise GitError(f"git rev-parse --git-path {name} failed: {result.stderr.strip()}")
+    return root / result.stdout.strip()
+
+
+def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
+    """Tracked files with the id of their content in the index (what a commit would hold)."""
+    staged: dict[str, str] = {}
+    for entry in _ls_files(root, "--stage", "--", *pathspecs):
+        meta, path = entry.split("\t", 1)
+        staged[path] = meta.split()[1]
+    return staged
+
+
 def ls_submodule_files(root: Path) -> list[str]:
     """Files inside the checked-out submodules under `root`, nested ones too, as paths from
     `root`: tracked ones and new ones git does not ignore. Tools that walk folders read them,
