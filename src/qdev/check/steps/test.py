@@ -100,10 +100,15 @@ class Test(Step):
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         return {**super().settings(ctx), "coverage": ctx.config.check.coverage}
 
-    def cov_source(self, ctx: StepContext) -> str:
-        if ctx.tool_settings("coverage").get("run", {}).get("source"):
-            return "--cov"
-        return "--cov=src" if (ctx.root / "src").is_dir() else "--cov=."
+    def cov_source(self, ctx: StepContext) -> list[str]:
+        if ctx.tool_settings("coverage").get("run", {}).get("source") or _source_elsewhere(ctx):
+            return ["--cov"]
+        from qdev.project.facts import read_sources
+
+        packages = read_sources(ctx.root).packages
+        if packages:
+            return [f"--cov={package}" for package in packages]  # the real packages, by name
+        return ["--cov=src"] if (ctx.root / "src").is_dir() else ["--cov=."]
 
     def workers(self, ctx: StepContext, suite: Sequence[str]) -> int:
         """How many pytest processes to spread the test files over."""
@@ -123,7 +128,7 @@ class Test(Step):
         scratch = ctx.scratch or ctx.root
         suite = suite_files(ctx)
         argv = [
-            ctx.tool("pytest"), "-p", "no:cacheprovider", "-rfE", self.cov_source(ctx),
+            ctx.tool("pytest"), "-p", "no:cacheprovider", "-rfE", *self.cov_source(ctx),
             # coverage is reported once, for every worker, by _coverage_report
             "--cov-report=", "--cov-fail-under=0", *self.options(ctx).args,
         ]  # fmt: skip
@@ -405,3 +410,17 @@ def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.2f}s"
     return f"{seconds:.2f}s ({timedelta(seconds=int(seconds))})"
+
+
+def _source_elsewhere(ctx: StepContext) -> bool:
+    """coverage's `source` set in .coveragerc, setup.cfg or tox.ini: coverage knows it."""
+    from qdev.project._legacy import cfg_get, read_setup_cfg
+
+    for name, section in (
+        (".coveragerc", "run"),
+        ("setup.cfg", "coverage:run"),
+        ("tox.ini", "coverage:run"),
+    ):
+        if cfg_get(read_setup_cfg(ctx.root / name), section, "source"):
+            return True
+    return False
