@@ -76,7 +76,6 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             return _dry_run_migration(options, ask, root, facts)
         return _plan(options, ask, root, existing, facts if adopting else None)
     check_writable(root)
-    git_root = _git_root(root) if options.git else None
     journal = Journal()
     journal.remember(root)
     with undo_on_error(journal):
@@ -97,7 +96,7 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             result = _prove(options, ask, root, existing, result, before)
         apply_plan(result.plan, journal)
         _inject("write")
-        _repo_and_env(root, git_root, journal, result, git=options.git, env=options.env)
+        _repo_and_env(root, journal, result, git=options.git, env=options.env)
     if options.commit:
         result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
@@ -245,23 +244,20 @@ def _current_texts(root: Path, rendered: list[RenderedFile]) -> dict[str, str]:
 
 
 def _repo_and_env(
-    root: Path,
-    git_root: Path | None,
-    journal: Journal,
-    result: InitResult,
-    *,
-    git: bool,
-    env: bool,
+    root: Path, journal: Journal, result: InitResult, *, git: bool, env: bool
 ) -> None:
-    """`git init` and `qdev env`, the independent parts at the same time: `git init` (with
-    GitPython's import) runs in a thread beside `uv sync`, the long part, which stays in this
-    thread so that Ctrl-C stops it at once. The hook needs both, so it comes last, once."""
+    """`git init` and `qdev env`, the independent parts at the same time: finding the git
+    repository and `git init` (with GitPython's import) run in a thread beside `uv sync`, the
+    long part, which stays in this thread so that Ctrl-C stops it at once. The hook needs
+    both, so it comes last, once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if git and git_root is None:
-        journal.remember(root / ".git")  # here, so the journal is only ever touched by this thread
+    if git:
+        # a .git that is not there now is init's to remove on undo; noted here, so only this
+        # thread ever touches the journal
+        journal.remember(root / ".git")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
-        made = pool.submit(_ensure_git, root, git_root, result.facts) if git else None
+        made = pool.submit(_new_repository, root, result.facts) if git else None
         synced = _bootstrap_env(root, journal) if env else None
         if made is not None:
             result.notes.append(made.result())
@@ -350,6 +346,10 @@ def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
     tool["qdev"] = tomlkit.parse(config.content.decode("utf-8"))
     files["pyproject.toml"] = RenderedFile("pyproject.toml", tomlkit.dumps(doc).encode("utf-8"))
     return [files[path] for path in sorted(files)]
+
+
+def _new_repository(root: Path, facts: RepoFacts | None) -> str:
+    return _ensure_git(root, _git_root(root), facts)
 
 
 def _git_root(root: Path) -> Path | None:
