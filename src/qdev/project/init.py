@@ -44,6 +44,8 @@ from qdev.project.settings import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from qdev.environment import EnvReport
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
@@ -258,18 +260,22 @@ def _repo_and_env(
         journal.remember(root / ".git")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
         made = pool.submit(_new_repository, root, result.facts) if git else None
-        synced = _bootstrap_env(root, journal) if env else None
+        synced = _bootstrap_env(root, journal, made) if env else None
         if made is not None:
             result.notes.append(made.result())
             _inject("git")
     if synced is not None:
-        _install_hook(root, synced, result)
+        kernel = f"; Jupyter kernel: {synced.kernel}" if synced.kernel else ""
+        result.notes.append(
+            f"environment: Python {synced.python} in {root / '.venv'}; git hook: {synced.hook}"
+            + kernel
+        )
         _inject("env")
 
 
-def _bootstrap_env(root: Path, journal: Journal) -> EnvReport:
-    """`qdev env` less its hook: an interrupt undoes everything; a failure keeps the files and
-    says so."""
+def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[str] | None) -> EnvReport:
+    """`qdev env`, its hook once `git init` is done: an interrupt undoes everything; a failure
+    keeps the files and says so."""
     from qdev.environment import ensure_env
     from qdev.errors import Interrupted
 
@@ -277,7 +283,7 @@ def _bootstrap_env(root: Path, journal: Journal) -> EnvReport:
         journal.remember(root / made)
     journal.remember(root / ".git" / "hooks" / "pre-commit")
     try:
-        return ensure_env(root, hook=False)
+        return ensure_env(root, git_ready=git_ready)
     except Interrupted:
         raise
     except QdevError as exc:
@@ -288,16 +294,6 @@ def _bootstrap_env(root: Path, journal: Journal) -> EnvReport:
             f"\n(the repo's files are written and kept: once fixed, run `qdev env` in {root})"
         )
         raise
-
-
-def _install_hook(root: Path, report: EnvReport, result: InitResult) -> None:
-    from qdev.environment import install_hook
-
-    kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
-    result.notes.append(
-        f"environment: Python {report.python} in {root / '.venv'}; "
-        f"git hook: {install_hook(root)}{kernel}"
-    )
 
 
 def _target(path: Path) -> Path:
