@@ -180,6 +180,70 @@ def test_ctrl_c_while_waiting_ends_the_child_in_process(tmp_path: Path) -> None:
     assert_all_gone(pids)
 
 
+# A child that says it started, then waits until a file appears.
+GATED = textwrap.dedent(
+    """
+    import os, sys, time
+    open(sys.argv[1], "w").close()
+    while not os.path.exists(sys.argv[2]):
+        time.sleep(0.02)
+    print("done")
+    """
+)
+
+
+def test_a_patient_child_survives_a_first_interrupt_and_the_result_says_so(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    told: list[str] = []
+
+    def interrupt_then_let_it_finish() -> None:
+        while not started.exists():
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+        while not told:
+            time.sleep(0.02)
+        go.write_text("")
+
+    threading.Thread(target=interrupt_then_let_it_finish).start()
+    pgids: list[int] = []
+    result = run(
+        [PY, "-c", GATED, started, go],
+        timeout=60,
+        on_start=pgids.append,
+        patient=lambda: told.append("waiting"),
+    )
+    assert result.ok
+    assert result.interrupted
+    assert result.stdout.strip() == "done"
+    assert told == ["waiting"]
+    assert len(pgids) == 1
+
+
+def test_a_second_interrupt_ends_a_patient_child(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "never"
+    told: list[str] = []
+
+    def interrupt_twice() -> None:
+        while not started.exists():
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+        while not told:  # the first one was handled: a second is not merged into it
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_twice).start()
+    pgids: list[int] = []
+    with pytest.raises(Interrupted):
+        run(
+            [PY, "-c", GATED, started, go],
+            timeout=60,
+            on_start=pgids.append,
+            patient=lambda: told.append("waiting"),
+        )
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pgids[0], 0)
+
+
 def test_a_timeout_ends_the_child_and_its_grandchild(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
     pids: list[int] = []
