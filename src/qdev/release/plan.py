@@ -4,25 +4,37 @@ every file's new text is computed here, in memory, before the transaction writes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.version import InvalidVersion, Version
 
-from qdev.errors import ConfigError, GuardRefused, UsageError
+from qdev.errors import ConfigError, GuardRefused
+from qdev.redact import mask_credentials
 from qdev.release import guards, schemes
 from qdev.release.changelog import insert_section, render_section, web_url
-from qdev.release.commits import Commit, bump_for, parse_records
+from qdev.release.commits import Commit, bump_for, parse_messages
 from qdev.release.journal import FileEdit, Journal
-from qdev.release.version_files import ProjectVersion, planned_edits, read_project
+from qdev.release.version_files import (
+    ProjectVersion,
+    find_lock,
+    planned_edits,
+    read_project,
+    set_lock_version,
+)
 from qdev.tools import git as gitops
 
 if TYPE_CHECKING:
     import git
 
+    from qdev.config.layers import Source
     from qdev.config.models import QdevConfig
+
+T = TypeVar("T")
 
 ALL_STEPS = ("version", "changelog", "commit", "tag", "build", "verify", "push", "publish")
 
@@ -69,6 +81,10 @@ class ReleasePlan:
     project_dir: str = "."
     """The folder of pyproject.toml, relative to `root`."""
     notes: list[str] = field(default_factory=list)
+    refusals: list[GuardRefused] = field(default_factory=list)
+    """In a dry run, every guard that would refuse this release (a real run raises the first)."""
+    publish_auth: tuple[str, str] | None = field(default=None, repr=False)
+    """(user, password) from an index URL set in the environment; never journaled or shown."""
 
     def journal(self) -> Journal:
         return Journal(
@@ -108,6 +124,9 @@ class ReleasePlan:
             "checks": self.checks,
             "steps": self.steps,
             "notes": self.notes,
+            "refusals": [
+                {"reason": refusal.message, "fix": refusal.fix} for refusal in self.refusals
+            ],
         }
 
 
@@ -145,8 +164,25 @@ def last_release_tag(repo: git.Repo, tag_format: str) -> tuple[str, Version] | N
 _ANCESTRY_TRIES = 8
 
 
-def resolve_publish(config: QdevConfig) -> tuple[str | None, str | None]:
-    """(upload URL, index URL to check for files already there) of release.publish_index."""
+@dataclass(frozen=True)
+class PublishTarget:
+    url: str
+    """The upload URL, without credentials."""
+    check_url: str | None
+    """The index URL to look for files already there, without credentials."""
+    auth: tuple[str, str] | None = None
+    """Credentials that came with a URL set in the environment (never from a file)."""
+    auth_source: str | None = None
+    """Where those credentials were set, e.g. "environment variable QDEV_ENV__INDEXES__TEAM"."""
+
+
+SourceOf = Callable[[str], "Source"]
+
+
+def resolve_publish(config: QdevConfig, source_of: SourceOf | None = None) -> PublishTarget:
+    """Where release.publish_index uploads to. A URL holding credentials is refused when a file
+    sets it (they would be committed); from the environment its credentials are taken apart
+    from the URL, so they are never printed, journaled or passed on a command line."""
     target = config.release.publish_index
     if not target:
         raise ConfigError(
@@ -154,65 +190,124 @@ def resolve_publish(config: QdevConfig) -> tuple[str | None, str | None]:
             fix="set release.publish_index to an upload URL or a name from [env.indexes]",
         )
     if target in config.env.indexes:
-        simple = config.env.indexes[target]
-        upload = re.sub(r"simple/?$", "", simple)
-        url, check = upload, simple
+        key, simple = f"env.indexes.{target}", config.env.indexes[target]
+        url, check = re.sub(r"simple/?$", "", simple), simple
     elif re.match(r"^https?://", target):
-        url, check = target, None
+        key, url, check = "release.publish_index", target, None
     else:
         known = ", ".join(config.env.indexes) or "none"
         raise ConfigError(
             [f'release.publish_index "{target}" is not a URL nor one of env.indexes ({known})'],
             fix="name an index from env.indexes, or give its upload URL",
         )
-    if re.match(r"^https?://[^/@]+@", url):
+    clean, auth = split_credentials(url)
+    if auth is None:
+        return PublishTarget(url, check)
+    source = source_of(key) if source_of is not None else None
+    if source is None or source.kind not in ("env", "override"):
+        where = f"in {source}" if source is not None else "in the configuration"
         raise ConfigError(
-            [f"release.publish_index {target}: the URL holds credentials, in a file in the repo"],
+            [f"{key} = {mask_credentials(url)}: the URL holds credentials, {where}"],
             fix="remove them from the URL; set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and "
             "UV_PUBLISH_PASSWORD) in the environment, or use a keyring",
         )
-    return url, check
+    return PublishTarget(clean, split_credentials(check)[0] if check else None, auth, str(source))
 
 
-def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> ReleasePlan:
-    """Check the guards and compute the release; raise GuardRefused, UsageError or ConfigError."""
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """(the URL without user-info, (user, password) or None)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    clean = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    return clean, (user or "__token__", password) if password else ("__token__", user)
+
+
+class PlanRefused(GuardRefused):
+    """A dry run's refusals, after the plan was shown with them."""
+
+
+class _Guards:
+    """Runs guards: a real run stops at the first refusal, a dry run collects them all."""
+
+    def __init__(self, collect: bool) -> None:
+        self.collect = collect
+        self.refused: list[GuardRefused] = []
+
+    def check(self, guard: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return guard(*args, **kwargs)
+        except GuardRefused as refusal:
+            if not self.collect:
+                raise
+            self.refused.append(refusal)
+            return None
+
+
+def read_commits(repo: git.Repo, rev_range: str) -> list[Commit]:
+    return parse_messages(gitops.log_messages(repo, rev_range))
+
+
+def make_plan(
+    root: Path, config: QdevConfig, request: ReleaseRequest, source_of: SourceOf | None = None
+) -> ReleasePlan:
+    """Check the guards and compute the release; raise GuardRefused, UsageError or ConfigError.
+
+    A dry run raises no GuardRefused: it returns the plan with every refusal in `refusals`.
+    """
     settings = config.release
     repo = gitops.open_repo(root)
     project_root = root.resolve()
     root = Path(repo.working_tree_dir or root).resolve()
     today = request.today or date.today()
-    guards.no_release_in_progress(repo)
-    guards.clean_tree(repo)
-    guards.on_branch(repo, settings.branch)
+    check = _Guards(collect=request.dry_run)
+    check.check(guards.no_release_in_progress, repo)
+    check.check(guards.git_unlocked, repo)
+    check.check(guards.clean_tree, repo)
+    check.check(guards.on_branch, repo, settings.branch)
     saved_head = gitops.head_commit(repo)
-    if saved_head is None:
-        raise UsageError("the repository has no commits yet", fix="commit the project first")
+    check.check(guards.has_commits, saved_head)
 
     project = read_project(project_root)
-    last = last_release_tag(repo, settings.tag_format)
+    last = last_release_tag(repo, settings.tag_format) if saved_head else None
     previous_tag = last[0] if last else None
-    records = gitops.log_records(repo, f"{previous_tag}..HEAD" if previous_tag else "HEAD")
-    commits = parse_records(records)
-    guards.commits_since(previous_tag, len(commits))
+    if saved_head:
+        check.check(guards.history_complete, repo, previous_tag)
+    commits = (
+        read_commits(repo, f"{previous_tag}..HEAD" if previous_tag else "HEAD")
+        if saved_head
+        else []
+    )
+    check.check(guards.commits_since, previous_tag, len(commits))
 
     current = project.version or (str(last[1]) if last else "0.0.0")
-    bump, version = _new_version(
-        settings.scheme, settings.calver_format, current, commits, request, today
-    )
-    guards.version_greater(version, current, first_release=previous_tag is None)
+    bump, version = _planned_version(settings, current, commits, request, today, check)
     tag = settings.tag_format.format(version=version)
-    guards.tag_absent(repo, tag)
+    new_version = version != current or previous_tag is None
+    if saved_head and new_version:
+        check.check(guards.version_greater, version, current, first_release=previous_tag is None)
+        check.check(guards.tag_absent, repo, tag)
 
     push = settings.push if request.push is None else request.push
     publish = settings.publish if request.publish is None else request.publish
     remote = gitops.upstream_remote(repo, settings.branch)
-    notes = guards.remote_ready(repo, remote, settings.branch, tag, push=push)
-    publish_url, check_url = resolve_publish(config) if publish else (None, None)
+    remote_check = guards.RemoteCheck(
+        settings.branch,
+        tag if new_version else None,
+        tag_pattern(settings.tag_format),
+        last[1] if last else None,
+    )
+    notes = check.check(guards.remote_ready, repo, remote, remote_check, push=push) or []
+    target = resolve_publish(config, source_of) if publish else None
 
     checks = _checks(project_root, request)
     link = web_url(gitops.remote_url(repo, remote)) if remote else None
     section = render_section(version, today, commits, link=link)
-    edits = _edits(
+    edits, lock_notes = _edits(
         project_root, root, project, version, settings.version_files, settings.changelog, section
     )
     skipped = {
@@ -241,14 +336,52 @@ def make_plan(root: Path, config: QdevConfig, request: ReleaseRequest) -> Releas
         remote=remote,
         push=push,
         publish=publish,
-        publish_url=publish_url,
-        check_url=check_url,
+        publish_url=target.url if target else None,
+        check_url=target.check_url if target else None,
         sign=settings.sign,
         checks=checks,
         steps=[step for step in ALL_STEPS if not skipped.get(step)],
-        saved_head=saved_head,
-        notes=notes,
+        saved_head=saved_head or "",
+        notes=[*notes, *lock_notes, *_auth_note(target)],
+        refusals=check.refused,
+        publish_auth=target.auth if target else None,
     )
+
+
+def _planned_version(
+    settings: Any,
+    current: str,
+    commits: list[Commit],
+    request: ReleaseRequest,
+    today: date,
+    check: _Guards,
+) -> tuple[str, str]:
+    """The bump and the new version; in a dry run whose commits call for no bump, the plan is
+    shown as a patch release beside the refusal."""
+    if not commits and check.collect and not schemes.looks_like_version(request.bump):
+        return "none: nothing to release", current
+    planned = check.check(
+        _new_version,
+        settings.scheme,
+        settings.calver_format,
+        current,
+        commits,
+        request,
+        today,
+    )
+    if planned is not None:
+        return planned
+    fallback = replace(request, bump="patch")
+    bump, version = _new_version(
+        settings.scheme, settings.calver_format, current, commits, fallback, today
+    )
+    return f"{bump} (shown; auto found no bump)", version
+
+
+def _auth_note(target: PublishTarget | None) -> list[str]:
+    if target is None or target.auth_source is None:
+        return []
+    return [f"publish credentials: from the index URL in {target.auth_source} (not shown)"]
 
 
 def _tag_message(package: str, version: str, section: str, *, skip_checks: bool) -> str:
@@ -300,18 +433,34 @@ def _edits(
     version_files: list[str],
     changelog: str,
     section: str,
-) -> list[FileEdit]:
-    """Each edit's path is relative to the git root: the project may live in a subfolder."""
+) -> tuple[list[FileEdit], list[str]]:
+    """Each edit's path is relative to the git root: the project may live in a subfolder.
 
-    def rel(name: str) -> str:
+    Returns the edits and notes about a uv.lock that could not be brought along.
+    """
+
+    def rel(name: str | Path) -> str:
         return (root / name).relative_to(git_root).as_posix()
 
     edits = [
         FileEdit(rel(path), original, new)
         for path, (original, new) in planned_edits(root, project, version, version_files).items()
     ]
+    notes: list[str] = []
+    lock = find_lock(root, git_root) if project.version is not None else None
+    if lock is not None:
+        text = lock.read_bytes().decode("utf-8", errors="replace")
+        member = root.relative_to(lock.parent).as_posix() or "."
+        updated = set_lock_version(text, project.name, member, version)
+        if updated is not None:
+            edits.append(FileEdit(rel(lock), text, updated))
+        else:
+            notes.append(
+                f"{rel(lock)} holds no entry for {project.name} at {member}: left as it is "
+                "(run `uv lock` if it should)"
+            )
     if changelog:
         path = root / changelog
         original = path.read_bytes().decode("utf-8") if path.exists() else None
         edits.append(FileEdit(rel(changelog), original, insert_section(original, section)))
-    return edits
+    return edits, notes

@@ -100,3 +100,34 @@ def planned_edits(
             text = _read_text(root / name)
             edits[name] = (text, set_version_in_text(text, project.version, new, path=name))
     return edits
+
+
+def find_lock(project_root: Path, git_root: Path) -> Path | None:
+    """The uv.lock that locks the project: beside it, or at the root of its uv workspace."""
+    for folder in (project_root, *project_root.parents):
+        if (folder / "uv.lock").is_file():
+            return folder / "uv.lock"
+        if folder == git_root:
+            break
+    return None
+
+
+def set_lock_version(text: str, name: str, member: str, new: str) -> str | None:
+    """`text` (a uv.lock) with the version of the project itself set to `new`, or None when the
+    lock holds no entry for it (a dynamic version is not in the lock).
+
+    The project's own entry is the package of that name whose source is the project's folder
+    (`{ editable = "." }`, `{ virtual = "libs/demo" }`); uv writes it as three lines.
+    """
+    from packaging.utils import canonicalize_name
+
+    entry = re.compile(
+        r'(^\[\[package\]\]\nname = "'
+        + re.escape(str(canonicalize_name(name)))
+        + r'"\nversion = ")[^"\n]*("\nsource = \{ (?:editable|virtual) = "'
+        + re.escape(member)
+        + r'" \})',
+        re.MULTILINE,
+    )
+    changed, count = entry.subn(lambda m: f"{m.group(1)}{new}{m.group(2)}", text, count=1)
+    return changed if count else None
