@@ -240,6 +240,7 @@ def _show_plan(plan: ReleasePlan, *, json_output: bool) -> None:
         f"{plan.package} {plan.current} -> {plan.version}  "
         f"({plan.bump}, {len(plan.commits)} commits {since})",
         f"tag: {plan.tag}   branch: {plan.branch}   remote: {plan.remote or 'none'}",
+        _version_line(plan),
         f"checks: {plan.checks}",
         *([f"publish to: {plan.publish_url}"] if plan.publish else []),
         *(f"note: {note}" for note in plan.notes),
@@ -252,6 +253,12 @@ def _show_plan(plan: ReleasePlan, *, json_output: bool) -> None:
     if plan.refusals:
         lines += ["", f"would refuse ({len(plan.refusals)}): see below"]
     typer.echo(mask_credentials("\n".join(lines)))
+
+
+def _version_line(plan: ReleasePlan) -> str:
+    if not plan.version_files:
+        return f"version: from git tags ({plan.version_source}): no file is written, only the tag"
+    return f"version: in {', '.join(plan.version_files)} ({plan.version_source})"
 
 
 def _show_outcome(outcome: Outcome, planned: dict[str, Any], *, json_output: bool) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from packaging.version import InvalidVersion, Version
 
 from qdev.errors import ConfigError, GuardRefused
+from qdev.project.facts import read_facts
 from qdev.redact import mask_credentials
 from qdev.release import guards, schemes
 from qdev.release.changelog import insert_section, render_section, web_url
@@ -81,6 +82,11 @@ class ReleasePlan:
     project_dir: str = "."
     """The folder of pyproject.toml, relative to `root`."""
     notes: list[str] = field(default_factory=list)
+    version_source: str = "static"
+    """Where the version lives (a `qdev.project.facts.VersionKind` value)."""
+    version_files: list[str] = field(default_factory=list)
+    """The files holding the literal version, bumped together (none for a version from tags)."""
+    tag_format: str = "v{version}"
     refusals: list[GuardRefused] = field(default_factory=list)
     """In a dry run, every guard that would refuse this release (a real run raises the first)."""
     publish_auth: tuple[str, str] | None = field(default=None, repr=False)
@@ -115,6 +121,9 @@ class ReleasePlan:
             "previous_tag": self.previous_tag,
             "commits": len(self.commits),
             "files": [edit.path for edit in self.edits],
+            "version_source": self.version_source,
+            "version_files": self.version_files,
+            "tag_format": self.tag_format,
             "changelog": self.changelog_section,
             "branch": self.branch,
             "remote": self.remote,
@@ -264,16 +273,19 @@ def make_plan(
     project_root = root.resolve()
     root = Path(repo.working_tree_dir or root).resolve()
     today = request.today or date.today()
+    facts = read_facts(project_root)
+    tag_format = _chosen(config, source_of, "tag_format", facts.tag_format)
+    branch = _chosen(config, source_of, "branch", facts.default_branch)
     check = _Guards(collect=request.dry_run)
     check.check(guards.no_release_in_progress, repo)
     check.check(guards.git_unlocked, repo)
     check.check(guards.clean_tree, repo)
-    check.check(guards.on_branch, repo, settings.branch)
+    check.check(guards.on_branch, repo, branch)
     saved_head = gitops.head_commit(repo)
     check.check(guards.has_commits, saved_head)
 
-    project = read_project(project_root)
-    last = last_release_tag(repo, settings.tag_format) if saved_head else None
+    project = read_project(project_root, facts)
+    last = last_release_tag(repo, tag_format) if saved_head else None
     previous_tag = last[0] if last else None
     if saved_head:
         check.check(guards.history_complete, repo, previous_tag)
@@ -284,21 +296,21 @@ def make_plan(
     )
     check.check(guards.commits_since, previous_tag, len(commits))
 
-    current = project.version or (str(last[1]) if last else "0.0.0")
+    current, version_notes = _current_version(project, last)
     bump, version = _planned_version(settings, current, commits, request, today, check)
-    tag = settings.tag_format.format(version=version)
-    new_version = version != current or previous_tag is None
+    tag = tag_format.format(version=version)
+    new_version = not bump.startswith("none")
     if saved_head and new_version:
-        check.check(guards.version_greater, version, current, first_release=previous_tag is None)
         check.check(guards.tag_absent, repo, tag)
+        check.check(guards.version_greater, version, current, first_release=previous_tag is None)
 
     push = settings.push if request.push is None else request.push
     publish = settings.publish if request.publish is None else request.publish
-    remote = gitops.upstream_remote(repo, settings.branch)
+    remote = gitops.upstream_remote(repo, branch)
     remote_check = guards.RemoteCheck(
-        settings.branch,
+        branch,
         tag if new_version else None,
-        tag_pattern(settings.tag_format),
+        tag_pattern(tag_format),
         last[1] if last else None,
     )
     notes = check.check(guards.remote_ready, repo, remote, remote_check, push=push) or []
@@ -332,7 +344,7 @@ def make_plan(
         edits=edits,
         commit_message=f"chore(release): {tag}",
         tag_message=_tag_message(project.name, version, section, skip_checks=request.skip_checks),
-        branch=settings.branch,
+        branch=branch,
         remote=remote,
         push=push,
         publish=publish,
@@ -342,7 +354,15 @@ def make_plan(
         checks=checks,
         steps=[step for step in ALL_STEPS if not skipped.get(step)],
         saved_head=saved_head or "",
-        notes=[*notes, *lock_notes, *_auth_note(target)],
+        notes=[*version_notes, *notes, *lock_notes, *_auth_note(target)],
+        version_source=project.kind,
+        version_files=[
+            edit.path
+            for edit in edits
+            if edit.path != _changelog_rel(settings.changelog, project_root, root)
+            and not edit.path.endswith("uv.lock")
+        ],
+        tag_format=tag_format,
         refusals=check.refused,
         publish_auth=target.auth if target else None,
     )
@@ -376,6 +396,40 @@ def _planned_version(
         settings.scheme, settings.calver_format, current, commits, fallback, today
     )
     return f"{bump} (shown; auto found no bump)", version
+
+
+def _changelog_rel(changelog: str, project_root: Path, git_root: Path) -> str | None:
+    return (project_root / changelog).relative_to(git_root).as_posix() if changelog else None
+
+
+def _chosen(config: QdevConfig, source_of: SourceOf | None, key: str, found: str | None) -> str:
+    """release.<key> as set for this repo (its qdev.toml, the environment, the command line),
+    else what the repo shows (its tags, its default branch), else the profile's or qdev's
+    default: a team-wide default never overrides the history a repo already has."""
+    value = str(getattr(config.release, key))
+    if source_of is not None:
+        explicit = source_of(f"release.{key}").kind in ("repo", "env", "override")
+    else:
+        from qdev.config.models import ReleaseConfig
+
+        explicit = value != getattr(ReleaseConfig(), key)
+    return value if explicit or not found else found
+
+
+def _current_version(
+    project: ProjectVersion, last: tuple[str, Version] | None
+) -> tuple[str, list[str]]:
+    """The version to bump from: the one the files hold, or the last release tag's when that is
+    greater (or when the version is taken from tags), so the next one is above every release."""
+    if project.version is None:
+        return (str(last[1]) if last else "0.0.0"), []
+    if last is not None and last[1] > schemes.parse(project.version, what="the current version"):
+        where = ", ".join(project.files)
+        return str(last[1]), [
+            f"{where} says {project.version}, below the last release {last[0]}: the new version "
+            f"follows {last[1]} and is written there too"
+        ]
+    return project.version, []
 
 
 def _auth_note(target: PublishTarget | None) -> list[str]:
