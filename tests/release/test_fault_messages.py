@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from qdev.cli.app import run
 
-from .release_helpers import INDEX_PASSWORD, PackageIndex, ReleaseRepo, git, run_cli
+from .faults import start_cli, wait_for
+from .release_helpers import INDEX_PASSWORD, PackageIndex, ReleaseRepo, git, run_cli, snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +126,19 @@ def test_a_remote_url_with_credentials_is_masked_in_notes_and_errors(
     assert refused.returncode == 4
     assert SECRET not in refused.stdout + refused.stderr
     shutil.rmtree(root / "dist", ignore_errors=True)
+
+
+@pytest.mark.parametrize("marker", ["source", "verify-venv"], ids=["during-build", "during-verify"])
+def test_a_real_sigterm_while_uv_runs_exits_130_and_rolls_back(
+    release_repo: ReleaseRepo, marker: str
+) -> None:
+    before, remote = snapshot(release_repo.root), release_repo.remote_refs()
+    child = start_cli(release_repo.root, "release", "--skip-checks")
+    staging = release_repo.root / ".git" / "qdev-release" / marker
+    wait_for(staging.exists, f"the release to reach {marker}")
+    child.signal(signal.SIGTERM)
+    code, _, err = child.finish()
+    assert code == 130, err
+    assert "rolled back" in err
+    assert snapshot(release_repo.root) == before
+    assert release_repo.remote_refs() == remote
