@@ -238,7 +238,8 @@ def _show_plan(plan: ReleasePlan, *, json_output: bool) -> None:
     since = f"since {plan.previous_tag}" if plan.previous_tag else "in the history"
     lines = [
         f"{plan.package} {plan.current} -> {plan.version}  "
-        f"({plan.bump}, {len(plan.commits)} commits {since})",
+        f"({plan.bump}, {len(plan.commits)} commit{'' if len(plan.commits) == 1 else 's'} "
+        f"{since})",
         f"tag: {plan.tag}   branch: {plan.branch}   remote: {plan.remote or 'none'}",
         _version_line(plan),
         f"checks: {plan.checks}",

@@ -185,8 +185,8 @@ def load(git_dir: Path) -> Journal | None:
     try:
         return Journal.from_json(text)
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise _damaged(path, f"it is not valid JSON ({exc.msg} at {where})", raw) from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise _damaged(path, f"it is not valid JSON ({where}: {exc.msg})", raw) from None
     except (ValueError, TypeError) as exc:
         raise _damaged(path, str(exc), raw) from None
 
