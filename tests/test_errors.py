@@ -175,3 +175,58 @@ def test_verbose_real_cli_prints_the_traceback() -> None:
     assert done.returncode == 70
     assert "Traceback (most recent call last)" in done.stderr
     assert done.stderr.rstrip().endswith("RuntimeError: crash injected by _QDEV_INJECT_CRASH")
+
+
+# --- credentials never reach a message or a crash log ----------------------------------------
+
+SECRET = "https://alice:s3cret@pypi.internal/simple"
+MASKED = "https://***@pypi.internal/simple"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UsageError(f"cannot reach {SECRET}", fix=f"check {SECRET}"),
+        ConfigError([f"qdev.toml:1:1: env.indexes.a: bad {SECRET}", f"and {SECRET}"]),
+        ToolFailed(f"uv publish --index {SECRET} exited with 1"),
+    ],
+)
+def test_every_error_message_masks_credentials(
+    error: QdevError, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handle_exception(error)
+    err = capsys.readouterr().err
+    assert "s3cret" not in err
+    assert "alice" not in err
+    assert MASKED in err
+
+
+def test_a_bug_masks_credentials_in_its_line_its_traceback_and_its_crash_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["qdev", "release", "--index", SECRET])
+    with pytest.raises(RuntimeError) as caught:
+        raise RuntimeError(f"upload to {SECRET} broke")
+
+    assert handle_exception(caught.value, verbose=True) == 70
+
+    err = capsys.readouterr().err
+    saved = Path(err.split("the traceback is in ")[1].split(";")[0].split("\n")[0])
+    log = saved.read_text()
+    for text in (err, log):
+        assert "s3cret" not in text
+        assert MASKED in text
+    assert "argv: ['qdev', 'release', '--index', 'https://***@pypi.internal/simple']" in log
+
+
+def test_a_crash_log_is_saved_even_when_the_current_folder_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+
+    saved = save_traceback(ValueError("x"))
+
+    assert "cwd: (unknown: " in saved.read_text()

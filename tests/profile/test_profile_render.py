@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -69,3 +70,22 @@ def _all_variables() -> dict[str, str]:
 
     settings = resolve_settings(InitOptions(Path("demo")), Path("/tmp/demo"), ExistingRepo(), None)
     return variables(settings)
+
+
+def test_the_generated_ci_runs_the_drift_check_and_the_hook_refuses_sync_conflicts() -> None:
+    from qdev.profile import source
+    from qdev.profile.render import render_profile
+
+    profile = source.builtin()
+    names = re.findall(
+        r"\{\{\s*(\w+)\s*\}\}",
+        "".join(p.read_text() for p in profile.templates.rglob("*.tmpl"))
+        + "".join(str(p) for p in profile.templates.rglob("*")),
+    )
+    variables = dict.fromkeys(names, "x")
+    for provider, path in (("github", ".github/workflows/ci.yml"), ("gitlab", ".gitlab-ci.yml")):
+        files = {
+            f.path: f.content for f in render_profile(profile, "research", provider, variables)
+        }
+        assert b"qdev sync --check" in files[path]
+        assert b"entry: qdev sync --check --conflicts-only" in files[".pre-commit-config.yaml"]

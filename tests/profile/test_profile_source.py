@@ -55,3 +55,52 @@ def test_broken_profile_toml_is_reported_with_its_path(tmp_path: Path) -> None:
     (tmp_path / "profile.toml").write_text("name = \n")
     with pytest.raises(ProfileError, match=r"profile\.toml: cannot be read"):
         source.from_folder(tmp_path)
+
+
+def _profile(tmp_path: Path, extra: str, version: str = "1.2.0") -> Path:
+    (tmp_path / "templates" / "common").mkdir(parents=True)
+    (tmp_path / "profile.toml").write_text(f'name = "team"\nversion = "{version}"\n{extra}')
+    return tmp_path
+
+
+def test_file_policies_match_globs_in_order_and_default_to_managed(tmp_path: Path) -> None:
+    profile = source.from_folder(
+        _profile(
+            tmp_path, '[files]\n"src/**" = "once"\n"src/x.py" = "managed"\n"*.toml" = "merged"\n'
+        )
+    )
+    assert profile.policy("src/pkg/x.py") == source.Policy.ONCE
+    assert profile.policy("src/x.py") == source.Policy.ONCE  # the first match wins
+    assert profile.policy("pyproject.toml") == source.Policy.MERGED
+    assert profile.policy("noxfile.py") == source.Policy.MANAGED
+
+
+def test_a_bad_policy_a_non_semver_version_and_bad_migrations_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match=r'files."a" = \'sometimes\': expected one of managed'):
+        source.from_folder(_profile(tmp_path / "a", '[files]\na = "sometimes"\n'))
+    with pytest.raises(ProfileError, match="not a semantic version") as caught:
+        source.from_folder(_profile(tmp_path / "b", "", version="2.1"))
+    assert caught.value.fix is not None
+    with pytest.raises(ProfileError, match=r"\[\[migrations\]\] entries need"):
+        source.from_folder(_profile(tmp_path / "c", '[[migrations]]\nversion = "x"\nnote = "n"\n'))
+
+
+def test_variables_take_a_default_and_an_optional_question(tmp_path: Path) -> None:
+    profile = source.from_folder(
+        _profile(tmp_path, '[variables]\na = "1"\nb = {default = "2", help = "What is b?"}\n')
+    )
+    assert profile.variables == {"a": "1", "b": "2"}
+    assert profile.variable_help == {"b": "What is b?"}
+    with pytest.raises(ProfileError, match=r"variables\.c"):
+        source.from_folder(_profile(tmp_path / "x", "[variables]\nc = 3\n"))
+
+
+def test_migration_notes_between_two_versions_in_semver_order(tmp_path: Path) -> None:
+    notes = "".join(
+        f'[[migrations]]\nversion = "{v}"\nnote = "n{v}"\n'
+        for v in ("2.0.0", "1.10.0", "1.9.0", "2.0.0-rc.1")
+    )
+    profile = source.from_folder(_profile(tmp_path, notes, version="2.0.0"))
+    found = [m.version for m in profile.notes_between("1.9.0", "2.0.0")]
+    assert found == ["1.10.0", "2.0.0-rc.1", "2.0.0"]
+    assert source.semver_key("not.a.version") < source.semver_key("0.0.1")

@@ -44,3 +44,43 @@ def test_a_broken_state_file_is_a_config_error_naming_it(tmp_path: Path) -> None
     (tmp_path / ".qdev" / "state.toml").write_text('profile = "x"\n')
     with pytest.raises(ConfigError, match=r"state\.toml: not a qdev state file"):
         state.read(tmp_path)
+
+
+LEGACY = """\
+# Written by qdev: which profile rendered which file. Commit it; don't edit it.
+profile = "default"
+version = "1.0.0"
+source = "builtin"
+
+[files]
+"README.md" = {template = "sha256:aa", written = "sha256:aa"}
+"""
+
+
+def test_a_state_file_written_before_sync_existed_still_loads() -> None:
+    loaded = state.loads(LEGACY)
+    assert (loaded.ref, loaded.commit, loaded.inputs, loaded.answers) == (None, None, None, {})
+    assert loaded.files["README.md"] == FileRecord("sha256:aa", "sha256:aa")
+    assert state.dumps(loaded) == LEGACY
+
+
+def test_the_render_inputs_and_git_pin_round_trip() -> None:
+    full = ProfileState(
+        "team",
+        "2.0.0",
+        "git@git.example.com:team/profile.git",
+        {
+            "x": FileRecord(state.sha256(b"x"), None, deleted=True),
+            "y": FileRecord("t", "w", conflict=True),
+        },
+        ref="v2.0.0",
+        commit="a" * 40,
+        inputs=state.RenderInputs(
+            "service", "gitlab", {"name": "demo", "extends": 'git = "u"\nref = "v2"'}
+        ),
+        answers={"team_channel": "#fx"},
+    )
+    text = state.dumps(full)
+    assert state.loads(text) == full
+    assert "deleted = true" in text
+    assert "conflict = true" in text

@@ -6,12 +6,15 @@ Unknown keys are forbidden everywhere so that a typo is an error with a suggesti
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from qdev.config.problems import LocatedValueError
+from qdev.config import rules
+from qdev.config._locate import KeyPath
+from qdev.config.problems import LocatedValueError, render_value
 
 PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 STEP_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -21,10 +24,56 @@ BUILTIN_STEPS = ("format", "lint", "typecheck", "test", "audit", "secrets", "loc
 class Strict(BaseModel):
     """Unknown keys are errors; attribute docstrings become the schema's descriptions."""
 
-    # strict: TOML has real types, so "yes" is not true and "85" is not 85 (enums opt out)
+    # strict: TOML has real types, so "yes" is not true and "85" is not 85 (enums opt out);
+    # inf and nan are no sensible number for any setting.
     model_config = ConfigDict(
-        extra="forbid", strict=True, validate_assignment=True, use_attribute_docstrings=True
+        extra="forbid",
+        strict=True,
+        validate_assignment=True,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # A NUL cannot reach a file name, an argument or an environment variable.
+        for path, text in _texts(data):
+            if rules.has_nul(text):
+                raise LocatedValueError(path, "text without NUL characters (\\u0000)")
+        return data
+
+
+def _texts(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    """Every key and string value in raw data, with the path that leads to it."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield (*path, key), key
+            yield from _texts(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _texts(item, (*path, index))
+
+
+def _refuse(loc: KeyPath, problem: str | None, value: str) -> None:
+    if problem is not None:
+        raise LocatedValueError(loc, f"{problem}, got {render_value(value)}")
+
+
+def _text_rule(rule: Callable[[str], str | None]) -> Callable[[str], str]:
+    """A field validator that refuses what `rule` (from rules.py) finds wrong."""
+
+    def check(value: str) -> str:
+        _refuse((), rule(value), value)
+        return value
+
+    return check
+
+
+Timeout = Annotated[float, Field(gt=0, le=rules.MAX_TIMEOUT)]
 
 
 class Kind(StrEnum):
@@ -56,6 +105,13 @@ class ProjectConfig(Strict):
 
     _check_python = field_validator("python")(_check_python_versions)
 
+    @field_validator("name")
+    @classmethod
+    def _distribution_name(cls, name: str | None) -> str | None:
+        if name is not None:
+            _refuse((), rules.distribution_name(name), name)
+        return name
+
 
 class ExtendsConfig(Strict):
     """A team profile: a built-in name, a local folder, or a git URL at a pinned ref."""
@@ -68,16 +124,27 @@ class ExtendsConfig(Strict):
     """A git URL of the profile repository."""
     ref: str | None = None
     """The tag or commit to use with `git`."""
+    branch: str | None = None
+    """Instead of `ref`: a branch to follow on purpose (`qdev sync` takes its newest commit)."""
+
+    @field_validator("name", "path", "git", "ref", "branch")
+    @classmethod
+    def _not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(f"a name, path or URL, got {render_value(value)}")
+        return value
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ExtendsConfig:
         given = [key for key in ("name", "path", "git") if getattr(self, key)]
         if len(given) > 1:
             raise ValueError(f"one of name, path or git, got {' and '.join(given)}")
-        if self.git and not self.ref:
+        if self.ref and self.branch:
+            raise ValueError("ref pins a tag or commit, branch follows a branch: give one")
+        if self.git and not (self.ref or self.branch):
             raise ValueError("a git profile needs a pinned ref (a tag or commit)")
-        if self.ref and not self.git:
-            raise ValueError("ref only goes with git")
+        if (self.ref or self.branch) and not self.git:
+            raise ValueError(f"{'ref' if self.ref else 'branch'} only goes with git")
         return self
 
 
@@ -93,8 +160,8 @@ class EnvConfig(Strict):
     @classmethod
     def _urls(cls, indexes: dict[str, str]) -> dict[str, str]:
         for name, url in indexes.items():
-            if not re.match(r"^(https?|file)://", url):
-                raise LocatedValueError((name,), f'an http(s) or file URL, got "{url}"')
+            _refuse((name,), rules.index_name(name), name)
+            _refuse((name,), rules.index_url(url), url)
         return indexes
 
 
@@ -105,8 +172,8 @@ class StepOptions(Strict):
     """Whether the step runs; a disabled step is skipped even when listed in check.steps."""
     args: list[str] = Field(default_factory=list)
     """Extra arguments for the step's tool."""
-    timeout: Annotated[float, Field(gt=0)] = 1800
-    """Seconds before the step is stopped."""
+    timeout: Timeout = 1800
+    """Seconds before the step is stopped (at most a day)."""
 
 
 class TypecheckOptions(StepOptions):
@@ -136,8 +203,28 @@ class CustomStep(Strict):
     """Steps that must pass first."""
     inputs: list[str] = Field(default_factory=lambda: ["**/*"])
     """Globs of tracked files whose content decides whether a cached result still holds."""
-    timeout: Annotated[float, Field(gt=0)] = 1800
-    """Seconds before the step is stopped."""
+    timeout: Timeout = 1800
+    """Seconds before the step is stopped (at most a day)."""
+
+    @field_validator("run")
+    @classmethod
+    def _a_program(cls, run: list[str]) -> list[str]:
+        if run and not run[0].strip():
+            raise LocatedValueError((0,), "a program to run, got an empty text")
+        return run
+
+    @field_validator("cwd")
+    @classmethod
+    def _inside_the_repo(cls, cwd: str) -> str:
+        _refuse((), rules.repo_path(cwd, what="a folder"), cwd)
+        return cwd
+
+    @field_validator("env")
+    @classmethod
+    def _variable_names(cls, env: dict[str, str]) -> dict[str, str]:
+        for name in env:
+            _refuse((name,), rules.env_name(name), name)
+        return env
 
 
 class CheckConfig(Strict):
@@ -190,7 +277,34 @@ class CheckConfig(Strict):
                     raise LocatedValueError(
                         ("custom", name, "depends_on", index), f'a known step, got "{dep}"'
                     )
+        self._no_cycle()
         return self
+
+    def _no_cycle(self) -> None:
+        """Custom steps must not wait for each other in a ring (built-in steps wait for none)."""
+        for start in self.custom:
+            cycle = _cycle_from(start, {n: s.depends_on for n, s in self.custom.items()})
+            if cycle:
+                index = self.custom[start].depends_on.index(cycle[1])
+                raise LocatedValueError(
+                    ("custom", start, "depends_on", index),
+                    f"steps that do not wait for each other in a ring, got {' -> '.join(cycle)}",
+                )
+
+
+def _cycle_from(start: str, depends_on: dict[str, list[str]]) -> list[str] | None:
+    """A path start -> ... -> start along depends_on, if there is one (no recursion)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for dep in depends_on.get(name, []):
+            if dep == start:
+                return [*path, dep]
+            if dep not in seen:
+                seen.add(dep)
+                stack.append((dep, [*path, dep]))
+    return None
 
 
 class Scheme(StrEnum):
@@ -225,12 +339,25 @@ class ReleaseConfig(Strict):
     publish_index: str | None = None
     """The URL or name (from env.indexes) of the index to publish to."""
 
-    @field_validator("tag_format")
+    _formats_a_tag = field_validator("tag_format")(_text_rule(rules.tag_format))
+    _formats_a_date = field_validator("calver_format")(_text_rule(rules.calver_format))
+    _a_branch = field_validator("branch")(_text_rule(rules.branch_name))
+
+    @field_validator("changelog")
     @classmethod
-    def _has_version(cls, value: str) -> str:
-        if "{version}" not in value:
-            raise ValueError(f'a format containing "{{version}}", got "{value}"')
+    def _a_changelog_file(cls, value: str) -> str:
+        if value:  # "" means: no changelog
+            _refuse((), rules.file_path(value), value)
         return value
+
+    @field_validator("version_files")
+    @classmethod
+    def _version_files(cls, files: list[str]) -> list[str]:
+        for index, name in enumerate(files):
+            _refuse((index,), rules.file_path(name), name)
+            if name in files[:index]:
+                raise LocatedValueError((index,), f'each file once, got "{name}" twice')
+        return files
 
 
 class CiConfig(Strict):
@@ -261,6 +388,17 @@ class QdevConfig(Strict):
     """How releases are cut."""
     ci: CiConfig = Field(default_factory=CiConfig)
     """The generated CI pipeline."""
+
+    @model_validator(mode="after")
+    def _publish_index_is_known(self) -> QdevConfig:
+        target = self.release.publish_index
+        if target and not re.match(r"^https?://", target) and target not in self.env.indexes:
+            known = ", ".join(self.env.indexes) or "none is defined"
+            raise LocatedValueError(
+                ("release", "publish_index"),
+                f'an upload URL or a name from env.indexes ({known}), got "{target}"',
+            )
+        return self
 
     @property
     def ci_python(self) -> list[str]:

@@ -23,7 +23,7 @@ from qdev.profile import state as state_file
 from qdev.profile.merge import merge_toml
 from qdev.profile.render import RenderedFile
 from qdev.profile.source import Profile
-from qdev.profile.state import FileRecord, ProfileState, sha256
+from qdev.profile.state import FileRecord, ProfileState, RenderInputs, sha256
 
 MERGED_TOML = frozenset({"pyproject.toml", "qdev.toml"})
 BACKUP_SUFFIX = ".qdev-backup"
@@ -93,9 +93,23 @@ def _lines(data: bytes) -> list[str]:
 
 
 def plan_files(
-    root: Path, rendered: Sequence[RenderedFile], profile: Profile, *, force: bool
+    root: Path,
+    rendered: Sequence[RenderedFile],
+    profile: Profile,
+    *,
+    force: bool,
+    inputs: RenderInputs | None = None,
 ) -> Plan:
-    state = ProfileState(profile.name, profile.version, profile_source(profile, root))
+    """`inputs` (kind, CI provider, variables) go into the state, for `qdev sync`'s base."""
+    origin = profile.origin
+    state = ProfileState(
+        profile.name,
+        profile.version,
+        profile_source(profile, root),
+        ref=origin.ref if origin else None,
+        commit=origin.commit if origin else None,
+        inputs=inputs,
+    )
     planned = []
     for item in rendered:
         target = root / item.path
@@ -117,6 +131,8 @@ def profile_source(profile: Profile, root: Path) -> str:
     """How the state file names the profile: never an absolute path, which differs per machine."""
     if profile.builtin:
         return "builtin"
+    if profile.origin is not None:
+        return profile.origin.url
     return Path(os.path.relpath(profile.root, root.resolve())).as_posix()
 
 

@@ -6,7 +6,7 @@ profile cannot run code. An unknown placeholder is an error naming the file. Git
 `${{ matrix.python }}` is left alone because a dotted name is not a placeholder.
 
 Layers, later ones replacing earlier files of the same path: `common/`, the kind's folder,
-`ci-<provider>/`.
+`ci-<provider>/`. Paths the profile's [files] table marks `ignored` are never rendered.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from qdev.profile.source import Profile, ProfileError
+from qdev.profile.source import Policy, Profile, ProfileError
+from qdev.profile.state import RenderInputs
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 TEMPLATE_SUFFIX = ".tmpl"
@@ -47,18 +48,39 @@ def render_text(text: str, variables: Mapping[str, str], *, where: str) -> str:
 
 
 def render_profile(
-    profile: Profile, kind: str, ci_provider: str, variables: Mapping[str, str]
+    profile: Profile,
+    kind: str,
+    ci_provider: str,
+    variables: Mapping[str, str],
+    *,
+    errors: list[ProfileError] | None = None,
 ) -> list[RenderedFile]:
-    """Every file the profile gives a repo of `kind`, sorted by path."""
+    """Every file the profile gives a repo of `kind`, sorted by path.
+
+    With `errors`, a file that cannot be rendered is left out and its error collected there
+    (`qdev profile check` reports them all) instead of raised.
+    """
     files: dict[str, RenderedFile] = {}
     for layer in layers(kind, ci_provider):
         folder = profile.templates / layer
         if not folder.is_dir():
             continue
         for source in sorted(p for p in folder.rglob("*") if p.is_file()):
-            rendered = _render_file(source, folder, variables)
+            try:
+                rendered = _render_file(source, folder, variables)
+            except ProfileError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                continue
             files[rendered.path] = rendered
-    return [files[path] for path in sorted(files)]
+    return [files[path] for path in sorted(files) if profile.policy(path) != Policy.IGNORED]
+
+
+def render_inputs(profile: Profile, inputs: RenderInputs) -> dict[str, bytes]:
+    """{path: content} of the profile rendered with recorded inputs (a repo's state)."""
+    rendered = render_profile(profile, inputs.kind, inputs.ci_provider, inputs.variables)
+    return {item.path: item.content for item in rendered}
 
 
 def _render_file(source: Path, folder: Path, variables: Mapping[str, str]) -> RenderedFile:

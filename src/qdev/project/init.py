@@ -13,6 +13,7 @@ from pathlib import Path
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
 from qdev.profile.render import RenderedFile, render_profile
+from qdev.profile.state import RenderInputs
 from qdev.project.existing import read_existing
 from qdev.project.settings import Ask, InitOptions, Settings, resolve_settings, variables
 
@@ -31,15 +32,14 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
     existing = read_existing(root)
     settings = resolve_settings(options, root, existing, ask)
-    rendered = render_profile(
-        settings.profile, settings.kind, settings.ci_provider, variables(settings)
-    )
+    inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
+    rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
     if existing.in_pyproject:
         rendered = config_into_pyproject(rendered)
     rendered = [item for item in rendered if existing.owns(item.path)]
     if existing.unpackaged:
         rendered = without_build_system(rendered)
-    plan = plan_files(root, rendered, settings.profile, force=options.force)
+    plan = plan_files(root, rendered, settings.profile, force=options.force, inputs=inputs)
     result = InitResult(settings, plan)
     if options.dry_run:
         return result

@@ -54,7 +54,7 @@ class Settings:
 def resolve_settings(
     options: InitOptions, root: Path, existing: ExistingRepo, ask: Ask | None
 ) -> Settings:
-    profile = _profile(options, existing)
+    profile = _profile(options, existing, root)
     base = _profile_config(profile)
     config = existing.config or base
     kind = options.kind or (
@@ -108,9 +108,12 @@ def _python(
     return tuple(sorted(versions, key=lambda v: tuple(int(p) for p in v.split("."))))
 
 
-def _profile(options: InitOptions, existing: ExistingRepo) -> Profile:
+def _profile(options: InitOptions, existing: ExistingRepo, root: Path) -> Profile:
     if options.profile is not None:
         return source.from_folder(options.profile)
+    extends = existing.config.extends if existing.config is not None else None
+    if extends is not None and extends.git is not None:  # a git profile, from the cache
+        return source.from_extends(extends.model_dump(exclude_none=True), relative_to=root)
     if existing.profile_dir is not None:
         builtin_dir = source.BUILTIN_DIR.resolve()
         folder = existing.profile_dir.resolve()
@@ -130,6 +133,8 @@ def _profile_config(profile: Profile) -> QdevConfig:
 
 
 def _extends_line(profile: Profile, root: Path, from_folder: bool) -> str:
+    if profile.origin is not None:
+        return source.git_extends_lines(profile.origin)
     if profile.builtin and not from_folder:
         return f'name = "{profile.root.name}"'
     relative = Path(os.path.relpath(profile.root, root.resolve())).as_posix()

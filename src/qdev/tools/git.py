@@ -373,3 +373,172 @@ def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
             continue  # a negated rule un-ignores the path
         found[path] = f"{source}:{line_no}:{pattern}"
     return found
+
+
+# --- used by qdev sync and git profiles ------------------------------------------------------
+# The git binary through tools/process, never GitPython: `qdev sync --check` must start fast.
+
+REMOTE_TIMEOUT = 600.0
+
+
+def _cli(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    input_text: str | None = None,
+    timeout: float | None = None,
+) -> ProcessResult:
+    from qdev.tools import process
+
+    return process.run(["git", *args], cwd=cwd, env=env, input_text=input_text, timeout=timeout)
+
+
+def _ok(result: ProcessResult, action: str) -> str:
+    if not result.ok:
+        detail = (result.stderr or result.stdout).strip()
+        raise GitError(f"git {action} failed: {detail}")
+    return result.stdout
+
+
+def toplevel(path: Path) -> Path | None:
+    """The top folder of the work tree holding `path`, or None outside one (no GitPython)."""
+    probe = path if path.is_dir() else path.parent
+    result = _cli(probe, "rev-parse", "--show-toplevel")
+    return Path(result.stdout.strip()) if result.ok and result.stdout.strip() else None
+
+
+def absolute_git_dir(root: Path) -> Path:
+    return Path(_ok(_cli(root, "rev-parse", "--absolute-git-dir"), "rev-parse").strip())
+
+
+def status_codes(root: Path) -> dict[str, str]:
+    """{path: XY} of every changed, staged, unmerged or untracked path (`git status`)."""
+    out = _ok(_cli(root, "status", "--porcelain=v1", "-z", "--untracked-files=all"), "status")
+    codes: dict[str, str] = {}
+    entries = iter(out.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        codes[path] = code
+        if code[0] in "RC":  # a rename also names its source, in the next entry
+            source = next(entries, "")
+            if source:
+                codes[source] = code
+    return codes
+
+
+def ignored_paths(root: Path, paths: Sequence[str]) -> set[str]:
+    """Which of `paths` git ignores (.gitignore, info/exclude, the global excludes file)."""
+    if not paths:
+        return set()
+    result = _cli(root, "check-ignore", "--no-index", "-z", "--stdin", input_text="\0".join(paths))
+    if result.returncode not in (0, 1):
+        _ok(result, "check-ignore")
+    return {path for path in result.stdout.split("\0") if path}
+
+
+def unmerged_paths(root: Path) -> set[str]:
+    out = _ok(_cli(root, "ls-files", "-u", "-z"), "ls-files")
+    return {entry.partition("\t")[2] for entry in out.split("\0") if "\t" in entry}
+
+
+def index_mode(root: Path, path: str) -> str | None:
+    """The file mode the index holds for `path` (e.g. 100755), None when it is not tracked."""
+    out = _ok(_cli(root, "ls-files", "-s", "-z", "--", path), "ls-files")
+    first = out.split("\0")[0]
+    return first.split(" ", 1)[0] if first else None
+
+
+def store_blob(root: Path, path: str, data: bytes) -> str:
+    """Write `data` into the object store as `path` would be stored; return its object id."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(dir=absolute_git_dir(root), prefix="qdev-blob-") as handle:
+        handle.write(data)
+        handle.flush()
+        out = _cli(root, "hash-object", "-w", f"--path={path}", handle.name)
+        return _ok(out, "hash-object").strip()
+
+
+def mark_unmerged(root: Path, path: str, stages: dict[int, str], mode: str = "100644") -> None:
+    """Leave `path` in git's conflict state: index stages 1 (base), 2 (ours), 3 (theirs).
+
+    `stages` maps a stage to a blob id; a missing stage is a side that has no file, as git
+    records an add/add or a modify/delete conflict. `git status`, `git mergetool` and editors
+    then see the conflict, and `git add` resolves it.
+    """
+    lines = [f"0 {'0' * 40}\t{path}"]
+    lines += [f"{mode} {blob} {stage}\t{path}" for stage, blob in sorted(stages.items())]
+    _ok(
+        _cli(root, "update-index", "--index-info", input_text="\n".join(lines) + "\n"),
+        "update-index",
+    )
+
+
+def merge_file(current: Path, base: Path, other: Path, labels: tuple[str, str, str]) -> int:
+    """`git merge-file --diff3` into `current`: the number of conflicts, 0 for a clean merge."""
+    result = _cli(
+        current.parent,
+        "merge-file",
+        "--diff3",
+        "-L",
+        labels[0],
+        "-L",
+        labels[1],
+        "-L",
+        labels[2],
+        str(current),
+        str(base),
+        str(other),
+    )
+    if result.returncode < 0 or result.returncode > 127:
+        _ok(result, "merge-file")
+    return result.returncode
+
+
+def clone_mirror(url: str, dest: Path, env: dict[str, str]) -> None:
+    """A bare mirror of `url` at `dest`: every branch and tag, no work tree."""
+    result = _cli(
+        dest.parent,
+        "clone",
+        "--mirror",
+        "--quiet",
+        "--",
+        url,
+        str(dest),
+        env=env,
+        timeout=REMOTE_TIMEOUT,
+    )
+    _ok(result, f"clone {url}")
+
+
+def fetch_mirror(mirror: Path, env: dict[str, str]) -> None:
+    result = _cli(
+        mirror, "fetch", "--quiet", "--prune", "--tags", "origin", env=env, timeout=REMOTE_TIMEOUT
+    )
+    _ok(result, "fetch")
+
+
+def resolve_commit(repo: Path, rev: str) -> str | None:
+    """The commit `rev` names in the repository at `repo` (work tree or bare), None if none."""
+    result = _cli(repo, "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    return result.stdout.strip() if result.ok else None
+
+
+def ref_kind(repo: Path, ref: str) -> str | None:
+    """ "tag", "branch" or "commit" for what `ref` names in `repo`, None when it names nothing."""
+    for prefix, kind in (("refs/tags/", "tag"), ("refs/heads/", "branch")):
+        if _cli(repo, "show-ref", "-q", "--verify", f"{prefix}{ref}").ok:
+            return kind
+    return "commit" if resolve_commit(repo, ref) else None
+
+
+def tag_list(repo: Path) -> list[str]:
+    out = _ok(_cli(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags"), "tags")
+    return [line for line in out.splitlines() if line]
+
+
+def archive_tree(repo: Path, commit: str, out: Path) -> None:
+    """The files of `commit` as a tar file at `out`."""
+    _ok(_cli(repo, "archive", "--format=tar", "-o", str(out), commit), "archive")

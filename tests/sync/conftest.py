@@ -1,0 +1,166 @@
+"""Fixtures for `qdev sync`: a team profile repository with tags v1.0.0, v2.0.0 and v3.0.0,
+and a repo made from v1.0.0 with `qdev init`, each built once per test session (under a file
+lock shared by the xdist workers) and copied by the tests.
+
+Call `team_profile()` and `made_repo()` from a test, not a fixture, so the test's private git
+identity and homes apply. Each test has its own empty profile cache (XDG_CACHE_HOME).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from qdev.__main__ import main
+from qdev.profile.source import builtin_path
+
+from .helpers import Ran, edit
+
+GIT_ID = ["-c", "user.name=Profile Keeper", "-c", "user.email=keeper@example.com"]
+
+RunQdev = Callable[..., Ran]
+
+
+@pytest.fixture
+def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
+    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
+        capsys.readouterr()
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *GIT_ID, *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _release(profile: Path, version: str) -> None:
+    manifest = profile / "profile.toml"
+    text = re.sub(
+        r'^version = ".*"$', f'version = "{version}"', manifest.read_text(), count=1, flags=re.M
+    )
+    manifest.write_text(text)
+    _git(profile, "add", "--all")
+    _git(profile, "commit", "-q", "-m", f"Profile {version}")
+    _git(profile, "tag", "-a", f"v{version}", "-m", f"Profile {version}")
+
+
+def build_team_profile(folder: Path) -> None:
+    """The built-in profile renamed "team", released three times with typical changes."""
+    shutil.copytree(builtin_path(), folder)
+    edit(folder / "profile.toml", 'name = "default"', 'name = "team"')
+    _git(folder, "init", "-q", "-b", "main")
+    _release(folder, "1.0.0")
+    templates = folder / "templates"
+    pyproject = templates / "common" / "pyproject.toml.tmpl"
+    edit(pyproject, '"ruff>=0.6"', '"ruff>=0.7"')
+    edit(pyproject, "line-length = 100", "line-length = 110")
+    edit(
+        pyproject, "warn_unreachable = true", "warn_unreachable = true\nwarn_unused_ignores = true"
+    )
+    hooks = templates / "common" / ".pre-commit-config.yaml.tmpl"
+    edit(hooks, "entry: qdev check lint\n", "entry: qdev check lint --fix\n")
+    ci = templates / "ci-github" / ".github" / "workflows" / "ci.yml.tmpl"
+    edit(ci, "enable-cache: true", "enable-cache: false")
+    edit(
+        ci, "    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    timeout-minutes: 30\n"
+    )
+    readme = templates / "common" / "README.md.tmpl"
+    edit(readme, "qdev check      # format,", "qdev check      # every step: format,")
+    with readme.open("a") as handle:
+        handle.write("\nThe team's standard is described in the team wiki.\n")
+    (templates / "common" / ".editorconfig.tmpl").write_text(
+        "root = true\n\n[*]\nindent_style = space\n"
+    )
+    with (folder / "profile.toml").open("a") as handle:
+        handle.write(
+            '\n[[migrations]]\nversion = "2.0.0"\n'
+            'note = "ruff 0.7 and 110-character lines: run qdev check format --fix."\n'
+        )
+    _release(folder, "2.0.0")
+    (templates / "common" / "noxfile.py.tmpl").unlink()
+    edit(
+        folder / "profile.toml",
+        "[variables]\n",
+        '[variables]\nteam_channel = {default = "#quant-dev", help = "Chat channel for CI news"}\n',
+    )
+    with readme.open("a") as handle:
+        handle.write("Questions go to {{ team_channel }}.\n")
+    with (folder / "profile.toml").open("a") as handle:
+        handle.write(
+            '\n[[migrations]]\nversion = "3.0.0"\nnote = "noxfile.py is gone: use qdev check."\n'
+        )
+    _release(folder, "3.0.0")
+
+
+@pytest.fixture(scope="session")
+def team_profile(shared_dir: Path) -> Callable[[], Path]:
+    """`team_profile()`: the profile repository (tags v1.0.0, v2.0.0, v3.0.0). Never change it."""
+
+    def make() -> Path:
+        folder = shared_dir / "team-profile"
+        with FileLock(str(folder) + ".lock"):
+            if not (shared_dir / "team-profile.done").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                build_team_profile(folder)
+                (shared_dir / "team-profile.done").write_text("")
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def made_repo(shared_dir: Path, team_profile: Callable[[], Path]) -> Callable[[], Path]:
+    """`made_repo()`: a library repo made from the team profile at v1.0.0 by `qdev init`,
+    committed, without its environment. Never change it: copy it with `copy_repo`."""
+
+    def make() -> Path:
+        profile = team_profile()
+        folder = shared_dir / "made-sync"
+        with FileLock(str(folder) + ".lock"):
+            if not (folder / "done").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                (folder / "demo").mkdir(parents=True)
+                (folder / "demo" / "qdev.toml").write_text(
+                    f'[extends]\ngit = "{profile}"\nref = "v1.0.0"\n'
+                )
+                argv = [sys.executable, "-m", "qdev", "init", "demo", "--kind", "library"]
+                env = {**os.environ, "NO_COLOR": "1"}
+                subprocess.run(
+                    [*argv, "--yes", "--no-env", "--commit"],
+                    cwd=folder,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+                (folder / "done").write_text("")
+        return folder / "demo"
+
+    return make
+
+
+def copy_repo(made: Path, target: Path) -> Path:
+    shutil.copytree(made, target, symlinks=True)
+    return target
