@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qdev.release.commits import parse_message
@@ -96,6 +96,7 @@ def test_a_multi_line_header_does_not_make_a_minor_release(tmp_path: Path) -> No
 _line = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n\r\x00"))
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(first=_line, rest=st.lists(_line, max_size=4))
 def test_parsing_reads_the_header_from_the_first_line_alone(first: str, rest: list[str]) -> None:
     whole = parse_message("a" * 40, "\n".join([first, *rest]))

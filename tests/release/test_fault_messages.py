@@ -68,8 +68,11 @@ SECRET = "hunter2-very-secret"
 def test_credentials_in_an_index_url_from_the_environment_are_masked(
     release_repo: ReleaseRepo,
 ) -> None:
-    release_repo.set_config(release='publish = true\npublish_index = "team"\n')
-    env = {"QDEV_ENV__INDEXES__TEAM": f"https://me:{SECRET}@pypi.example/simple/"}
+    env = {
+        "QDEV_RELEASE__PUBLISH": "true",
+        "QDEV_RELEASE__PUBLISH_INDEX": "team",
+        "QDEV_ENV__INDEXES__TEAM": f"https://me:{SECRET}@pypi.example/simple/",
+    }
     for args in (["--dry-run"], ["--dry-run", "--json"]):
         shown = run_cli(release_repo.root, "release", "--skip-checks", *args, env=env)
         assert shown.returncode == 0, shown.stderr
@@ -95,9 +98,13 @@ def test_credentials_in_a_url_in_a_repo_file_are_refused_masked_and_located(
 def test_credentials_in_an_environment_url_publish_and_stay_out_of_the_journal(
     release_repo: ReleaseRepo, package_index: PackageIndex
 ) -> None:
-    release_repo.set_config(release='publish = true\npublish_index = "team"\n')
     authed = package_index.simple.replace("http://", f"http://releaser:{INDEX_PASSWORD}@")
-    env = {"QDEV_ENV__INDEXES__TEAM": authed, "QDEV_RELEASE_FAIL_AT": "publish:fail"}
+    env = {
+        "QDEV_RELEASE__PUBLISH": "true",
+        "QDEV_RELEASE__PUBLISH_INDEX": "team",
+        "QDEV_ENV__INDEXES__TEAM": authed,
+        "QDEV_RELEASE_FAIL_AT": "publish:fail",
+    }
     failed = run_cli(release_repo.root, "release", "--skip-checks", env=env)
     assert failed.returncode == 1, failed.stderr
     journal = (release_repo.root / ".git" / "qdev-release.json").read_text()

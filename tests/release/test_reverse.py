@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qdev.release.reverse import take_out
@@ -44,6 +44,7 @@ def test_a_block_the_user_rewrote_is_not_guessed() -> None:
 _lines = st.lists(st.text(alphabet="abc =\"'.", max_size=6), max_size=8)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(original=_lines, new=_lines)
 def test_taking_a_change_out_of_the_unedited_file_gives_the_original_or_nothing(
     original: list[str], new: list[str]
@@ -53,6 +54,7 @@ def test_taking_a_change_out_of_the_unedited_file_gives_the_original_or_nothing(
     assert take_out(after, after, before) in (before, None)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(original=_lines, new=_lines, mine=st.text(alphabet="xyz", min_size=1, max_size=5))
 def test_an_appended_unique_line_survives_or_nothing_is_guessed(
     original: list[str], new: list[str], mine: str

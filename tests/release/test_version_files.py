@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qdev.errors import UsageError
@@ -34,6 +34,7 @@ def test_pyproject_changes_only_the_project_version() -> None:
     assert changed == [("version = '1.2.3'    # the version", "version = '1.3.0'    # the version")]
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(st.from_regex(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(rc[0-9])?", fullmatch=True))
 def test_pyproject_version_round_trips(version: str) -> None:
     updated = set_pyproject_version(PYPROJECT, version)
