@@ -137,6 +137,14 @@ def snapshot(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
     }
 
 
+def crash(repo: ReleaseRepo, fault: str) -> None:
+    """A release killed (SIGKILL) at `fault`, e.g. "commit:kill-after", as a crash would."""
+    import signal
+
+    killed = run_cli(repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
 def run_cli(
     root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -3,29 +3,36 @@ never swept into the release by --continue and never destroyed by --abort."""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 
 from qdev.release.journal import pending_warning
 
-from .release_helpers import ReleaseRepo, git, run_cli
+from .release_helpers import ReleaseRepo, crash, git, run_cli
 
 pytestmark = pytest.mark.e2e
 
 MY_EDIT = "\n[tool.my-tool]\nkeep = true\n"
 
 
-def crash(repo: ReleaseRepo, fault: str) -> None:
-    killed = run_cli(repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault})
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-
-
 def edit(repo: ReleaseRepo, name: str, text: str = MY_EDIT) -> Path:
     path = repo.root / name
     path.write_text(path.read_text() + text)
     return path
+
+
+def crash_edit_and_continue(repo: ReleaseRepo, fault: str, name: str) -> tuple[Path, str]:
+    """Kill a release at `fault`, edit `name`, and see --continue refuse: (the file, stderr)."""
+    crash(repo, fault)
+    path = edit(repo, name, "\n# my edit after the crash\n")
+    refused = run_cli(repo.root, "release", "--continue")
+    assert refused.returncode == 4, refused.stderr
+    assert name in refused.stderr
+    assert "changed since the release stopped" in refused.stderr
+    assert "# my edit after the crash" in path.read_text()
+    assert pending_warning(repo.root) is not None
+    return path, refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -40,15 +47,8 @@ def edit(repo: ReleaseRepo, name: str, text: str = MY_EDIT) -> Path:
 def test_continue_after_the_commit_refuses_the_users_edits_and_the_fix_works(
     release_repo: ReleaseRepo, fault: str, name: str
 ) -> None:
-    crash(release_repo, fault)
-    path = edit(release_repo, name, "\n# my edit after the crash\n")
-    refused = run_cli(release_repo.root, "release", "--continue")
-    assert refused.returncode == 4, refused.stderr
-    assert name in refused.stderr
-    assert "changed since the release stopped" in refused.stderr
-    assert f"git stash push -- {name}" in refused.stderr
-    assert "# my edit after the crash" in path.read_text()
-    assert pending_warning(release_repo.root) is not None
+    path, refusal = crash_edit_and_continue(release_repo, fault, name)
+    assert f"git stash push -- {name}" in refusal
 
     # The fix it names works: stash, continue, pop.
     git(release_repo.root, "stash", "push", "-q", "--", name)
@@ -74,14 +74,8 @@ def test_continue_after_the_commit_refuses_the_users_edits_and_the_fix_works(
 def test_continue_before_the_commit_refuses_the_users_edits_and_abort_keeps_them(
     release_repo: ReleaseRepo, fault: str, name: str, in_place: bool
 ) -> None:
-    crash(release_repo, fault)
-    path = edit(release_repo, name, "\n# my edit after the crash\n")
-    refused = run_cli(release_repo.root, "release", "--continue")
-    assert refused.returncode == 4, refused.stderr
-    assert name in refused.stderr
-    assert "changed since the release stopped" in refused.stderr
-    assert "qdev release --abort" in refused.stderr
-    assert "# my edit after the crash" in path.read_text()
+    path, refusal = crash_edit_and_continue(release_repo, fault, name)
+    assert "qdev release --abort" in refusal
     assert git(release_repo.root, "tag", "-l", "v0.2.0") == ""
 
     # The fix it names works: --abort keeps the edit, then a new release goes through.

@@ -41,6 +41,21 @@ def use_index(repo: ReleaseRepo, target: str, *, named: bool) -> None:
         repo.set_config(release=f'publish = true\npublish_index = "{target}"\n')
 
 
+def publish_failing_for_the_sdist(
+    repo: ReleaseRepo, index: PackageIndex, proxy: IndexProxy, *, named: bool, push: bool
+) -> None:
+    """A release whose index takes the wheel and answers 500 to the sdist."""
+    use_index(repo, proxy.url, named=named)
+    proxy.fail = lambda name: name.endswith(".tar.gz")
+    args = ["release", "--skip-checks", *([] if push else ["--no-push"])]
+    failed = run_cli(repo.root, *args, env=index.credentials())
+    assert failed.returncode == 1, failed.stderr
+    assert "step publish failed" in failed.stderr
+    assert "500" in failed.stderr
+    assert "rolled back" not in failed.stderr
+    assert on_index(index) == [WHEEL]
+
+
 @pytest.mark.parametrize("named", [True, False], ids=["named-index", "upload-url"])
 @pytest.mark.parametrize("push", [True, False], ids=["push", "no-push"])
 def test_a_partial_publish_is_kept_and_continue_uploads_what_is_missing(
@@ -50,15 +65,7 @@ def test_a_partial_publish_is_kept_and_continue_uploads_what_is_missing(
     named: bool,
     push: bool,
 ) -> None:
-    use_index(release_repo, proxy.url, named=named)
-    proxy.fail = lambda name: name.endswith(".tar.gz")
-    args = ["release", "--skip-checks", *([] if push else ["--no-push"])]
-    failed = run_cli(release_repo.root, *args, env=package_index.credentials())
-    assert failed.returncode == 1, failed.stderr
-    assert "step publish failed" in failed.stderr
-    assert "500" in failed.stderr
-    assert on_index(package_index) == [WHEEL]
-    assert "rolled back" not in failed.stderr
+    publish_failing_for_the_sdist(release_repo, package_index, proxy, named=named, push=push)
 
     proxy.fail = lambda name: False
     finished = run_cli(release_repo.root, "release", "--continue", env=package_index.credentials())
@@ -73,11 +80,7 @@ def test_a_partial_publish_is_kept_and_continue_uploads_what_is_missing(
 def test_abort_after_a_partial_publish_undoes_nothing(
     release_repo: ReleaseRepo, package_index: PackageIndex, proxy: IndexProxy, push: bool
 ) -> None:
-    use_index(release_repo, proxy.url, named=True)
-    proxy.fail = lambda name: name.endswith(".tar.gz")
-    args = ["release", "--skip-checks", *([] if push else ["--no-push"])]
-    failed = run_cli(release_repo.root, *args, env=package_index.credentials())
-    assert failed.returncode == 1, failed.stderr
+    publish_failing_for_the_sdist(release_repo, package_index, proxy, named=True, push=push)
     head = git(release_repo.root, "rev-parse", "HEAD")
 
     aborted = run_cli(release_repo.root, "release", "--abort")

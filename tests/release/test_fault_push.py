@@ -12,8 +12,8 @@ import pytest
 
 from qdev.release.journal import pending_warning
 
-from .faults import gate_hook, group_alive, start_cli, wait_for
-from .release_helpers import ReleaseRepo, git, run_cli, snapshot
+from .faults import Child, Gate, gate_hook, group_alive, start_cli, wait_for
+from .release_helpers import ReleaseRepo, crash, git, run_cli, snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +24,18 @@ def assert_consistent_release(repo: ReleaseRepo) -> None:
     assert git(repo.root, "rev-parse", "v0.2.0^{commit}") == head
     assert git(repo.remote, "rev-parse", "v0.2.0^{commit}") == head
     assert git(repo.remote, "rev-parse", "main") == head
+
+
+def stopped_while_pushing(repo: ReleaseRepo, gate: Gate, *signals: signal.Signals) -> Child:
+    """A release whose push waits at the remote's hook, sent `signals` one after the other,
+    each once qdev has shown it took the one before."""
+    child = start_cli(repo.root, "release", "--skip-checks")
+    wait_for(lambda: gate.started, "the push to reach the hook")
+    for number, sig in enumerate(signals):
+        child.signal(sig)
+        if number == 0 and sig != signal.SIGKILL:
+            wait_for(lambda: "waiting for the push" in child.stderr, "qdev to await the push")
+    return child
 
 
 def continue_finishes(repo: ReleaseRepo) -> None:
@@ -55,10 +67,7 @@ def test_sigterm_while_a_slow_hook_accepts_the_push_awaits_it(
     release_repo: ReleaseRepo, tmp_path: Path
 ) -> None:
     gate = gate_hook(release_repo.remote, tmp_path / "gate")
-    child = start_cli(release_repo.root, "release", "--skip-checks")
-    wait_for(lambda: gate.started, "the push to reach the hook")
-    child.signal(signal.SIGTERM)
-    wait_for(lambda: "waiting for the push" in child.stderr, "qdev to say it awaits the push")
+    child = stopped_while_pushing(release_repo, gate, signal.SIGTERM)
     gate.open()
     code, _, err = child.finish()
     assert code == 130, err
@@ -72,10 +81,7 @@ def test_sigterm_while_a_slow_hook_rejects_the_push_rolls_back(
 ) -> None:
     before, remote = snapshot(release_repo.root), release_repo.remote_refs()
     gate = gate_hook(release_repo.remote, tmp_path / "gate", exit_code=1)
-    child = start_cli(release_repo.root, "release", "--skip-checks")
-    wait_for(lambda: gate.started, "the push to reach the hook")
-    child.signal(signal.SIGTERM)
-    wait_for(lambda: "waiting for the push" in child.stderr, "qdev to say it awaits the push")
+    child = stopped_while_pushing(release_repo, gate, signal.SIGTERM)
     gate.open()
     code, _, err = child.finish()
     assert code == 130, err
@@ -89,11 +95,7 @@ def test_a_second_sigterm_ends_the_push_and_nothing_is_rolled_back(
 ) -> None:
     remote = release_repo.remote_refs()
     gate = gate_hook(release_repo.remote, tmp_path / "gate")
-    child = start_cli(release_repo.root, "release", "--skip-checks")
-    wait_for(lambda: gate.started, "the push to reach the hook")
-    child.signal(signal.SIGTERM)
-    wait_for(lambda: "waiting for the push" in child.stderr, "qdev to say it awaits the push")
-    child.signal(signal.SIGTERM)
+    child = stopped_while_pushing(release_repo, gate, signal.SIGTERM, signal.SIGTERM)
     code, _, err = child.finish()
     assert code == 130, err
     assert "nothing was rolled back" in err
@@ -115,10 +117,7 @@ def test_a_push_left_running_by_a_killed_release_is_awaited_then_finished(
     release_repo: ReleaseRepo, tmp_path: Path
 ) -> None:
     gate = gate_hook(release_repo.remote, tmp_path / "gate")
-    child = start_cli(release_repo.root, "release", "--skip-checks")
-    wait_for(lambda: gate.started, "the push to reach the hook")
-    child.signal(signal.SIGKILL)
-    child.finish()
+    stopped_while_pushing(release_repo, gate, signal.SIGKILL).finish()
     journal = json.loads((release_repo.root / ".git" / "qdev-release.json").read_text())
     pgid = journal["push_pgid"]
     assert group_alive(pgid)
@@ -137,13 +136,7 @@ def test_a_push_left_running_by_a_killed_release_is_awaited_then_finished(
 def test_abort_after_a_push_that_went_through_names_the_steps_truly(
     release_repo: ReleaseRepo,
 ) -> None:
-    killed = run_cli(
-        release_repo.root,
-        "release",
-        "--skip-checks",
-        env={"QDEV_RELEASE_FAIL_AT": "push:kill-after"},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    crash(release_repo, "push:kill-after")
     aborted = run_cli(release_repo.root, "release", "--abort")
     assert aborted.returncode == 0, aborted.stderr
     assert "pushed already" in aborted.stdout
@@ -152,13 +145,7 @@ def test_abort_after_a_push_that_went_through_names_the_steps_truly(
 
 
 def test_abort_with_the_remote_out_of_reach_undoes_nothing(release_repo: ReleaseRepo) -> None:
-    killed = run_cli(
-        release_repo.root,
-        "release",
-        "--skip-checks",
-        env={"QDEV_RELEASE_FAIL_AT": "push:kill-after"},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    crash(release_repo, "push:kill-after")
     away = release_repo.remote.with_name("away.git")
     release_repo.remote.rename(away)
     refused = run_cli(release_repo.root, "release", "--abort")

@@ -22,8 +22,11 @@ HELP = "\n\n".join(
         "Guards refuse (exit 4, nothing changed) when the tree is dirty, the branch is not the "
         "release branch, the branch is behind its remote, the tag exists, nothing was committed "
         "since the last release, the version does not go up, or `qdev check` fails.",
-        "A failure before the push rolls everything back; after the push, --continue finishes "
-        "the rest. A release killed midway is finished with --continue or undone with --abort.",
+        "--dry-run shows the plan and every guard that would refuse (exit 4 if one would).",
+        "A failure before the push rolls everything back. Once the push or the publish started "
+        "nothing public is undone: a first Ctrl-C waits for the push, and --continue finishes "
+        "the rest. A release killed midway is finished with --continue or undone with --abort; "
+        "both refuse while your edits are in its files (--abort keeps them, with a copy).",
     ]
 )
 
@@ -73,7 +76,8 @@ def release(
         ),
     ] = False,
     abort: Annotated[
-        bool, typer.Option("--abort", help="Undo a release that was interrupted before its push.")
+        bool,
+        typer.Option("--abort", help="Undo a stopped release; once it is public, only forget it."),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     path: Annotated[Path, typer.Option("--path", help="The repository (default: here).")] = Path(
@@ -81,63 +85,34 @@ def release(
     ),
 ) -> None:
     with _reported(json_output=json_output):
-        _release(
-            path,
-            bump=bump,
-            pre=pre,
-            dry_run=dry_run,
-            json_output=json_output,
-            push=push,
-            publish=publish,
-            skip_checks=skip_checks,
-            resume=resume,
-            abort=abort,
-            yes=yes,
+        from qdev.errors import UsageError
+
+        if resume and abort:
+            raise UsageError("--continue and --abort do not go together", fix="choose one")
+        if resume or abort:
+            _resume_or_abort(path, abort=abort, json_output=json_output)
+            return
+
+        from qdev.config.loader import load_config
+        from qdev.release.plan import ReleaseRequest, make_plan
+
+        loaded = load_config(path.resolve())
+        request = ReleaseRequest(
+            bump=bump, pre=pre, push=push, publish=publish, skip_checks=skip_checks, dry_run=dry_run
         )
+        plan = make_plan(loaded.root, loaded.config, request, loaded.source_of)
+        if dry_run:
+            _show_plan(plan, json_output=json_output)
+            if plan.refusals:
+                raise _refused(plan)
+            return
+        if not yes and not json_output and _interactive():
+            _show_plan(plan, json_output=False)
+            typer.confirm(f"Release {plan.tag}?", abort=True)
+        from qdev.release.transaction import execute
 
-
-def _release(
-    path: Path,
-    *,
-    bump: str,
-    pre: str | None,
-    dry_run: bool,
-    json_output: bool,
-    push: bool | None,
-    publish: bool | None,
-    skip_checks: bool,
-    resume: bool,
-    abort: bool,
-    yes: bool,
-) -> None:
-    from qdev.errors import UsageError
-
-    if resume and abort:
-        raise UsageError("--continue and --abort do not go together", fix="choose one")
-    if resume or abort:
-        _resume_or_abort(path, abort=abort, json_output=json_output)
-        return
-
-    from qdev.config.loader import load_config
-    from qdev.release.plan import ReleaseRequest, make_plan
-
-    loaded = load_config(path.resolve())
-    request = ReleaseRequest(
-        bump=bump, pre=pre, push=push, publish=publish, skip_checks=skip_checks, dry_run=dry_run
-    )
-    plan = make_plan(loaded.root, loaded.config, request, loaded.source_of)
-    if dry_run:
-        _show_plan(plan, json_output=json_output)
-        if plan.refusals:
-            raise _refused(plan)
-        return
-    if not yes and not json_output and _interactive():
-        _show_plan(plan, json_output=False)
-        typer.confirm(f"Release {plan.tag}?", abort=True)
-    from qdev.release.transaction import execute
-
-    outcome = execute(plan, progress=None if json_output else _progress)
-    _show_outcome(outcome, plan.to_dict(), json_output=json_output)
+        outcome = execute(plan, progress=None if json_output else _progress)
+        _show_outcome(outcome, plan.to_dict(), json_output=json_output)
 
 
 def _refused(plan: ReleasePlan) -> PlanRefused:
