@@ -131,13 +131,9 @@ def abort(root: Path) -> Outcome:
 def _forget(ctx: Context) -> Outcome:
     """Clear the journal of a release that is (partly) public; keep the built files in dist/."""
     journal = ctx.journal
-    public = []
-    if journal.pushed:
-        public.append(f"{journal.tag} was pushed already")
-    if journal.published:
-        public.append(f"the index has {', '.join(journal.published)}")
-    elif "publish" in journal.done or journal.current == "publish":
-        public.append("files may be on the index")
+    # After a crash, an upload that was under way may have reached the index.
+    ctx.upload_cut_short = journal.current == "publish"
+    public = _public(ctx, pushed="was pushed already")
     artifacts = _deliver(ctx)
     journals.clear(ctx.git_dir)
     left = ", ".join(journal.remaining) or "nothing"
@@ -150,6 +146,17 @@ def _forget(ctx: Context) -> Outcome:
         message=f"{' and '.join(public)}, so nothing was undone; the journal is cleared "
         f"(steps not done: {left}){kept}",
     )
+
+
+def _public(ctx: Context, *, pushed: str) -> list[str]:
+    """What of the release the world may have: the pushed tag, the files the index took."""
+    journal = ctx.journal
+    public = [f"{journal.tag} {pushed}"] if journal.pushed else []
+    if journal.published:
+        public.append(f"the index has {', '.join(journal.published)}")
+    elif ctx.upload_cut_short:
+        public.append("an upload was cut short: the index may have it")
+    return public
 
 
 def _mark_done(ctx: Context, step: str) -> None:
@@ -245,13 +252,7 @@ def _after_push_attempt(ctx: Context) -> str | None:
 def _kept(ctx: Context, headline: str, *, interrupted: bool) -> QdevError:
     journal = ctx.journal
     done = ", ".join(journal.done) or "nothing"
-    public = []
-    if journal.pushed:
-        public.append(f"{journal.tag} is pushed and stays")
-    if journal.published:
-        public.append(f"the index has {', '.join(journal.published)}")
-    elif ctx.upload_cut_short:
-        public.append("an upload was cut short: the index may have it")
+    public = _public(ctx, pushed="is pushed and stays")
     left = ", ".join(journal.remaining) or "nothing"
     kept = f" ({'; '.join(public)})" if public else ""
     message = f"{headline}\n  done: {done}{kept}\n  remaining: {left}"
