@@ -81,7 +81,7 @@ def build_team_profile(folder: Path) -> None:
         pyproject, "warn_unreachable = true", "warn_unreachable = true\nwarn_unused_ignores = true"
     )
     hooks = templates / "common" / ".pre-commit-config.yaml.tmpl"
-    edit(hooks, "entry: qdev check lint\n", "entry: qdev check lint --fix\n")
+    edit(hooks, "entry: qdev check --step lint\n", "entry: qdev check --step lint --fix\n")
     ci = templates / "ci-github" / ".github" / "workflows" / "ci.yml.tmpl"
     edit(ci, "enable-cache: true", "enable-cache: false")
     edit(
