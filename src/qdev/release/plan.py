@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -144,7 +144,9 @@ def tag_pattern(tag_format: str) -> re.Pattern[str]:
     return re.compile(f"^{re.escape(head)}(?P<version>.+){re.escape(tail)}$")
 
 
-def last_release_tag(repo: git.Repo, tag_format: str) -> tuple[str, Version] | None:
+def last_release_tag(
+    repo: git.Repo, tag_format: str, tags: Sequence[str] | None = None
+) -> tuple[str, Version] | None:
     """The tag of the greatest version reachable from HEAD, among tags that fit the format.
 
     Tags are ranked by version first and checked for reachability from the top down, which
@@ -152,7 +154,7 @@ def last_release_tag(repo: git.Repo, tag_format: str) -> tuple[str, Version] | N
     """
     pattern = tag_pattern(tag_format)
     ranked: list[tuple[Version, str]] = []
-    for name in gitops.tag_names(repo):
+    for name in gitops.tag_names(repo) if tags is None else tags:
         match = pattern.match(name)
         if match:
             try:
@@ -285,7 +287,11 @@ def make_plan(
     check.check(guards.has_commits, saved_head)
 
     project = read_project(project_root, facts)
-    last = last_release_tag(repo, tag_format) if saved_head else None
+    last = (
+        last_release_tag(repo, tag_format, facts.tags if facts.git else None)
+        if saved_head
+        else None
+    )
     previous_tag = last[0] if last else None
     if saved_head:
         check.check(guards.history_complete, repo, previous_tag)
