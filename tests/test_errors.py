@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from qdev.error_handler import crash_dir, error_boundary, handle_exception, save_traceback
+from qdev.error_handler import (
+    DOCTOR_HINT,
+    crash_dir,
+    error_boundary,
+    handle_exception,
+    save_traceback,
+)
 from qdev.errors import (
     ChecksFailed,
     ConfigError,
@@ -43,18 +49,25 @@ def test_each_error_kind_has_its_documented_exit_code(
 ) -> None:
     assert handle_exception(error) == code
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
     assert "Traceback" not in err
     if code == 130:
         assert err == "qdev: interrupted\n"
+    elif code == 3:  # a missing tool or environment: qdev doctor looks at all of them
+        assert err == f"qdev: error: {error.message}\n{DOCTOR_HINT}\n"
     else:
         assert err == f"qdev: error: {error.message}\n"
 
 
 def test_a_fix_is_printed_on_its_own_line(capsys: pytest.CaptureFixture[str]) -> None:
+    handle_exception(UsageError("bad flag", fix="drop it"))
+    assert capsys.readouterr().err == "qdev: error: bad flag\n  fix: drop it\n"
+
+
+def test_a_missing_tool_hints_at_qdev_doctor(capsys: pytest.CaptureFixture[str]) -> None:
     handle_exception(ToolMissing("git is not installed", fix="apt-get install git"))
-    assert (
-        capsys.readouterr().err == "qdev: error: git is not installed\n  fix: apt-get install git\n"
+    assert capsys.readouterr().err == (
+        "qdev: error: git is not installed\n  fix: apt-get install git\n"
+        "  hint: `qdev doctor` checks the tools, Pythons and environment qdev needs\n"
     )
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 from qdev.errors import ExitCode, QdevError
 from qdev.redact import mask_credentials
 
+# Exit 3 means this machine or repo lacks something: one command looks at all of it.
+DOCTOR_HINT = "  hint: `qdev doctor` checks the tools, Pythons and environment qdev needs"
+
 
 def crash_dir() -> Path:
     from platformdirs import user_state_path
@@ -72,6 +75,8 @@ def handle_exception(exc: BaseException, *, verbose: bool = False) -> int:
             _err(f"qdev: interrupted{detail}")
         else:
             _err(f"qdev: error: {exc.render()}")
+        if exc.exit_code == ExitCode.MISSING_TOOL:
+            _err(DOCTOR_HINT)
         return int(exc.exit_code)
     if isinstance(exc, KeyboardInterrupt):
         _err("qdev: interrupted")

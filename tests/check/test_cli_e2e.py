@@ -29,7 +29,10 @@ def test_list_names_every_step_with_custom_ones(repo: Path) -> None:
 
     assert ran.code == 0, ran.stderr
     names = [line.split()[0] for line in ran.stdout.splitlines()]
-    assert names == ["format", "lint", "typecheck", "test", "audit", "secrets", "lock", "docs"]
+    assert names == [
+        "format", "lint", "typecheck", "test", "audit", "secrets", "lock", "notebooks",
+        "filesize", "docs",
+    ]  # fmt: skip
     assert "on request" in ran.stdout.splitlines()[-1]
 
 

@@ -62,12 +62,15 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(__version__.encode())
     for name in sorted(os.environ):
-        if name.startswith("QDEV_"):
+        if name.startswith("QDEV_") or name == "CI":  # CI picks check.notebooks.ci_parameters
             digest.update(f"\0{name}={os.environ[name]}".encode())
     for path in [*config_inputs, *(str(root / name) for name in ENVIRONMENT_FILES)]:
         digest.update(f"\0{path}\0".encode())
         digest.update(_content(Path(path)))
     digest.update(json.dumps([installed(root / ".venv"), ambient(root)], sort_keys=True).encode())
+    # The index too: a commit that changes no file on disk (a notebook's outputs committed
+    # with --no-verify while the working tree keeps them) still changes what the steps judge.
+    digest.update(json.dumps(git.ls_staged(root), sort_keys=True).encode())
     for kind, paths in (
         ("tracked", git.ls_tracked(root)),
         ("untracked", untracked_inputs(git.ls_untracked(root))),

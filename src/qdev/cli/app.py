@@ -30,7 +30,18 @@ from qdev.cli import _click_tree
 from qdev.output import SETTINGS, read_user_preferences
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
-COMMANDS: list[str] = ["config", "release", "init", "env", "check", "sync", "profile"]
+COMMANDS: list[str] = [
+    "config",
+    "release",
+    "init",
+    "env",
+    "check",
+    "sync",
+    "profile",
+    "doctor",
+    "ci",
+    "data",
+]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"
 # Fault injection for tests of the "this is a bug" path through the real CLI.

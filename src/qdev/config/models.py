@@ -18,7 +18,12 @@ from qdev.config.problems import LocatedValueError, render_value
 
 PYTHON_VERSION = re.compile(r"^3\.\d{1,2}$")
 STEP_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-BUILTIN_STEPS = ("format", "lint", "typecheck", "test", "audit", "secrets", "lock")
+BUILTIN_STEPS = (
+    "format", "lint", "typecheck", "test", "audit", "secrets", "lock", "notebooks", "filesize"
+)  # fmt: skip
+RESEARCH_STEPS = ("notebooks", "filesize")
+"""Built-in steps that run by default only where check.steps names them (research repos do)."""
+DEFAULT_STEPS = tuple(step for step in BUILTIN_STEPS if step not in RESEARCH_STEPS)
 
 
 class Strict(BaseModel):
@@ -190,6 +195,139 @@ class SecretsOptions(StepOptions):
     """Paths (globs) or secret hashes that are not credentials."""
 
 
+# -- research repos: notebooks, the size guard, datasets -----------------------------------------
+
+ScalarParameter = str | int | float | bool
+NotebookParameter = ScalarParameter | list[ScalarParameter]
+StorageValue = ScalarParameter | dict[str, ScalarParameter]
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+URL_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
+# Option names that hold credentials: those come from the storage backend's own chain.
+CREDENTIAL_KEY = re.compile(r"secret|passw|token|credential|(^|_)key($|_)", re.IGNORECASE)
+
+
+def _check_parameters(parameters: dict[str, NotebookParameter]) -> dict[str, NotebookParameter]:
+    for name in parameters:
+        if not IDENTIFIER.match(name):
+            raise LocatedValueError((name,), f'a Python variable name, got "{name}"')
+    return parameters
+
+
+class NotebooksOptions(StepOptions):
+    """Options of the notebooks step: which notebooks run, for how long, with which parameters."""
+
+    paths: list[str] = Field(default_factory=lambda: ["notebooks/**/*.ipynb"])
+    """Globs of notebooks (tracked or new) to execute, relative to the repo root."""
+    cell_timeout: Annotated[float, Field(gt=0)] = 600
+    """Seconds one cell may run before the notebook fails."""
+    parameters: dict[str, NotebookParameter] = Field(default_factory=dict)
+    """Values set in a cell injected after the cell tagged "parameters" (or first)."""
+    ci_parameters: dict[str, NotebookParameter] = Field(default_factory=dict)
+    """Values that replace `parameters` when the CI variable is set, e.g. a shorter date range."""
+
+    _check_parameters = field_validator("parameters", "ci_parameters")(_check_parameters)
+
+
+class FilesizeOptions(StepOptions):
+    """Options of the file size guard."""
+
+    max_kb: Annotated[int, Field(ge=1)] = 1024
+    """The largest tracked file allowed, in KiB; data belongs in the data folder."""
+    allow: list[str] = Field(default_factory=list)
+    """Globs of tracked files allowed above the limit."""
+
+
+class Dataset(Strict):
+    """A dataset the repo needs: where it comes from and its content hash."""
+
+    url: str
+    """s3://, gs://, https:// or another fsspec URL, or a local path (relative to the repo)."""
+    sha256: str
+    """The SHA-256 of the file's content, 64 lowercase hex digits (qdev data add fills it in)."""
+    path: str | None = None
+    """Where it goes, relative to research.data_dir; default the URL's file name."""
+
+    @field_validator("url")
+    @classmethod
+    def _no_secret_in_url(cls, url: str) -> str:
+        from urllib.parse import urlsplit
+
+        if not url.strip():
+            raise ValueError("a URL or a path, got an empty string")
+        if URL_SCHEME.match(url) and urlsplit(url).password:
+            raise ValueError(
+                "a URL without a password: credentials come from the storage's own chain "
+                "(environment, ~/.aws, ...), never from qdev.toml"
+            )
+        return url
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, digest: str) -> str:
+        if not SHA256.match(digest):
+            raise ValueError(f'64 lowercase hex digits, got "{digest}"')
+        return digest
+
+    @field_validator("path")
+    @classmethod
+    def _inside_data_dir(cls, path: str | None) -> str | None:
+        if path is not None and (
+            not path or path.startswith("/") or ".." in path.split("/") or "\\" in path
+        ):
+            raise ValueError(f'a relative path inside the data folder, got "{path}"')
+        return path
+
+
+class ResearchConfig(Strict):
+    """Research repos: the data folder, the datasets, the Jupyter kernel."""
+
+    data_dir: str = "data"
+    """The folder datasets are fetched into, relative to the repo root (git-ignored)."""
+    kernel: bool = True
+    """`qdev env` registers .venv as a Jupyter kernel named after the repo."""
+    storage: dict[str, dict[str, StorageValue]] = Field(default_factory=dict)
+    """fsspec options by protocol, e.g. {s3 = {endpoint_url = "..."}}; never credentials."""
+    data: dict[str, Dataset] = Field(default_factory=dict)
+    """The datasets, by name."""
+
+    @field_validator("data")
+    @classmethod
+    def _dataset_names(cls, data: dict[str, Dataset]) -> dict[str, Dataset]:
+        for name in data:
+            if not DATASET_NAME.match(name):
+                raise LocatedValueError(
+                    (name,), f'a name of letters, digits, ".", "-" and "_", got "{name}"'
+                )
+        return data
+
+    @field_validator("storage")
+    @classmethod
+    def _no_credentials(
+        cls, storage: dict[str, dict[str, StorageValue]]
+    ) -> dict[str, dict[str, StorageValue]]:
+        for protocol, options in storage.items():
+            for key, value in options.items():
+                inner = [(key, name) for name in value] if isinstance(value, dict) else []
+                for where in [(key,), *inner]:
+                    if CREDENTIAL_KEY.search(where[-1]):
+                        raise LocatedValueError(
+                            (protocol, *where),
+                            "an option that is not a credential (credentials go where the "
+                            "storage backend looks: environment, ~/.aws/credentials, gcloud "
+                            f'auth), got "{where[-1]}"',
+                        )
+        return storage
+
+    @field_validator("data_dir")
+    @classmethod
+    def _relative_folder(cls, folder: str) -> str:
+        if not folder or folder.startswith("/") or ".." in folder.split("/"):
+            raise ValueError(f'a folder inside the repo, got "{folder}"')
+        return folder
+
+
 class CustomStep(Strict):
     """A step of the repo's own: a command run like the built-in steps."""
 
@@ -230,7 +368,7 @@ class CustomStep(Strict):
 class CheckConfig(Strict):
     """What `qdev check` runs and how."""
 
-    steps: list[str] = Field(default_factory=lambda: list(BUILTIN_STEPS))
+    steps: list[str] = Field(default_factory=lambda: list(DEFAULT_STEPS))
     """Steps `qdev check` runs by default, built-in or custom."""
     coverage: Annotated[float, Field(ge=0, le=100)] = 80
     """Minimum test coverage, in percent."""
@@ -250,6 +388,10 @@ class CheckConfig(Strict):
     """The secret scan step."""
     lock: StepOptions = Field(default_factory=StepOptions)
     """The lock freshness step (uv lock --check)."""
+    notebooks: NotebooksOptions = Field(default_factory=NotebooksOptions)
+    """The notebooks step: execute notebooks top to bottom in the repo's environment."""
+    filesize: FilesizeOptions = Field(default_factory=FilesizeOptions)
+    """The file size guard: no tracked file above a limit."""
     custom: dict[str, CustomStep] = Field(default_factory=dict)
     """Custom steps by name."""
 
@@ -388,6 +530,8 @@ class QdevConfig(Strict):
     """How releases are cut."""
     ci: CiConfig = Field(default_factory=CiConfig)
     """The generated CI pipeline."""
+    research: ResearchConfig = Field(default_factory=ResearchConfig)
+    """Research repos: the datasets they need and their Jupyter kernel."""
 
     @model_validator(mode="after")
     def _publish_index_is_known(self) -> QdevConfig:

@@ -142,6 +142,25 @@ def ls_untracked(root: Path) -> list[str]:
     return _ls_files(root, "--others", "--exclude-standard")
 
 
+def git_path(root: Path, name: str) -> Path:
+    """Where git keeps `name` (e.g. "hooks": honours core.hooksPath and worktrees)."""
+    from qdev.tools import process
+
+    result = process.run(["git", "rev-parse", "--git-path", name], cwd=root)
+    if not result.ok:
+        raise GitError(f"git rev-parse --git-path {name} failed: {result.stderr.strip()}")
+    return root / result.stdout.strip()
+
+
+def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
+    """Tracked files with the id of their content in the index (what a commit would hold)."""
+    staged: dict[str, str] = {}
+    for entry in _ls_files(root, "--stage", "--", *pathspecs):
+        meta, path = entry.split("\t", 1)
+        staged[path] = meta.split()[1]
+    return staged
+
+
 def ls_submodule_files(root: Path) -> list[str]:
     """Files inside the checked-out submodules under `root`, nested ones too, as paths from
     `root`: tracked ones and new ones git does not ignore. Tools that walk folders read them,
@@ -392,6 +411,31 @@ def push_atomic(
         on_start=on_start,
         patient=patient,
     )
+
+
+def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """{path: "source:line:pattern"} for each of `paths` a .gitignore rule would hide.
+
+    Asks git about the paths as names (`--no-index`), so tracked files and files that do not
+    exist yet are judged by the rules alone.
+    """
+    from qdev.tools import process
+
+    result = process.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", "--", *paths],
+        cwd=root,
+    )
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        rule, _, path = line.partition("\t")
+        source, _, rest = rule.partition(":")
+        if not source or not path:
+            continue
+        line_no, _, pattern = rest.partition(":")
+        if pattern.startswith("!"):
+            continue  # a negated rule un-ignores the path
+        found[path] = f"{source}:{line_no}:{pattern}"
+    return found
 
 
 def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
