@@ -438,31 +438,6 @@ def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
-    """{path: "source:line:pattern"} for each of `paths` a .gitignore rule would hide.
-
-    Asks git about the paths as names (`--no-index`), so tracked files and files that do not
-    exist yet are judged by the rules alone.
-    """
-    from qdev.tools import process
-
-    result = process.run(
-        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", "--", *paths],
-        cwd=root,
-    )
-    found: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        rule, _, path = line.partition("\t")
-        source, _, rest = rule.partition(":")
-        if not source or not path:
-            continue
-        line_no, _, pattern = rest.partition(":")
-        if pattern.startswith("!"):
-            continue  # a negated rule un-ignores the path
-        found[path] = f"{source}:{line_no}:{pattern}"
-    return found
-
-
 # --- used by qdev sync and git profiles ------------------------------------------------------
 # The git binary through tools/process, never GitPython: `qdev sync --check` must start fast.
 
