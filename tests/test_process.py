@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from qdev.tools.process import (
     ProcessTimeout,
     child_env,
     find_uv,
+    group_alive,
     kill_group,
     run,
     which,
@@ -192,19 +194,26 @@ GATED = textwrap.dedent(
 )
 
 
-def test_a_patient_child_survives_a_first_interrupt_and_the_result_says_so(tmp_path: Path) -> None:
-    started, go = tmp_path / "started", tmp_path / "go"
+def interrupt_patient(started: Path, sig: signal.Signals, then: Callable[[], object]) -> list[str]:
+    """Once the GATED child has started, send `sig` to this process; once the patient callback
+    has told (the list this returns gets an entry), call `then`."""
     told: list[str] = []
 
-    def interrupt_then_let_it_finish() -> None:
+    def interrupt() -> None:
         while not started.exists():
             time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGTERM)
-        while not told:
+        os.kill(os.getpid(), sig)
+        while not told:  # the first one was handled: what follows is not merged into it
             time.sleep(0.02)
-        go.write_text("")
+        then()
 
-    threading.Thread(target=interrupt_then_let_it_finish).start()
+    threading.Thread(target=interrupt).start()
+    return told
+
+
+def test_a_patient_child_survives_a_first_interrupt_and_the_result_says_so(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    told = interrupt_patient(started, signal.SIGTERM, lambda: go.write_text(""))
     pgids: list[int] = []
     result = run(
         [PY, "-c", GATED, started, go],
@@ -221,17 +230,7 @@ def test_a_patient_child_survives_a_first_interrupt_and_the_result_says_so(tmp_p
 
 def test_a_second_interrupt_ends_a_patient_child(tmp_path: Path) -> None:
     started, go = tmp_path / "started", tmp_path / "never"
-    told: list[str] = []
-
-    def interrupt_twice() -> None:
-        while not started.exists():
-            time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGINT)
-        while not told:  # the first one was handled: a second is not merged into it
-            time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=interrupt_twice).start()
+    told = interrupt_patient(started, signal.SIGINT, lambda: os.kill(os.getpid(), signal.SIGINT))
     pgids: list[int] = []
     with pytest.raises(Interrupted):
         run(
@@ -240,8 +239,7 @@ def test_a_second_interrupt_ends_a_patient_child(tmp_path: Path) -> None:
             on_start=pgids.append,
             patient=lambda: told.append("waiting"),
         )
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pgids[0], 0)
+    assert not group_alive(pgids[0])
 
 
 def test_a_timeout_ends_the_child_and_its_grandchild(tmp_path: Path) -> None:

@@ -105,16 +105,6 @@ def gate_hook(remote: Path, folder: Path, *, exit_code: int = 0) -> Gate:
     return Gate(folder)
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 # --- a faulty proxy in front of the package index -------------------------------------------------
 
 _FILENAME = re.compile(rb'filename="([^"]+)"')

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from qdev.release.journal import pending_warning
+from qdev.tools.process import group_alive
 
-from .faults import Child, Gate, gate_hook, group_alive, start_cli, wait_for
+from .faults import Child, Gate, gate_hook, start_cli, wait_for
 from .release_helpers import ReleaseRepo, crash, git, run_cli, snapshot
 
 pytestmark = pytest.mark.e2e

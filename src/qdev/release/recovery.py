@@ -4,7 +4,6 @@ work after a crash is never released nor lost, and a branch moved by the user is
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from qdev.release.journal import FileEdit
 from qdev.release.reverse import take_out
 from qdev.release.steps import Context, remove_worktree
 from qdev.tools import git as gitops
+from qdev.tools import process
 
 BACKUP_NAME = "qdev-release-backup"
 
@@ -27,7 +27,7 @@ def ready_to_touch(ctx: Context) -> None:
     _same_branch(ctx)
     guards.git_unlocked(ctx.repo)
     pgid = ctx.journal.push_pgid
-    if pgid is not None and _group_alive(pgid):
+    if pgid is not None and process.group_alive(pgid):
         raise GuardRefused(
             f"the push of {ctx.journal.tag} started by the stopped release is still running "
             f"(process group {pgid}): until it ends, the remote may still take it",
@@ -53,16 +53,6 @@ def _same_branch(ctx: Context) -> None:
             f"and this repository is on {branch or 'a detached HEAD'}",
             fix=f"git switch {ctx.journal.branch}, then --continue or --abort",
         )
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _head_moved(ctx: Context) -> str | None:

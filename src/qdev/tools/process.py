@@ -292,6 +292,17 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
                 stream.close()
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of group `pgid` still runs (one of another user's counts)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
