@@ -92,6 +92,27 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def ci_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A team profile: the built-in one plus where CI installs qdev from, so that `qdev init`
+    writes the pipeline (the built-in profile cannot know a team's index). Never change it."""
+    import shutil
+
+    from qdev.profile.source import builtin_path
+
+    folder = tmp_path_factory.mktemp("ci-profile") / "profile"
+    shutil.copytree(builtin_path(), folder)
+    path = folder / "profile.toml"
+    path.write_text(
+        path.read_text().replace(
+            "[variables]\n",
+            '[variables]\nqdev_requirement = "qdev==0.1.0"\n'
+            'qdev_index = "https://pypi.example.internal/simple/"\n',
+        )
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
 def serve_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeIndex]:
     """`serve_index(packages, login=None, protect="update")`: a pypiserver on loopback serving
     the folder `packages`, started on call and stopped at the end of the session; returns its

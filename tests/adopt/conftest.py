@@ -30,7 +30,7 @@ class Adopted:
 
 @pytest.fixture(scope="session")
 def shared_adopted(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_profile: Path
 ) -> Callable[[str], Adopted]:
     """`shared_adopted(case)`: the case made and adopted by `qdev init --yes --no-env`, once.
 
@@ -46,8 +46,11 @@ def shared_adopted(
                 shutil.rmtree(folder, ignore_errors=True)
                 repo = make(case, folder / case)
                 env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+                # A team's profile: it says where CI installs qdev from, so init writes the
+                # pipeline (the built-in one cannot).
+                init = ["init", str(repo), "--yes", "--no-env", "--profile", str(ci_profile)]
                 ran = process.run(
-                    [_python(), "-m", "qdev", "init", str(repo), "--yes", "--no-env"],
+                    [_python(), "-m", "qdev", *init],
                     cwd=folder,
                     env=env,
                     timeout=600,

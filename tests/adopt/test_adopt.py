@@ -73,10 +73,13 @@ def test_adoption_never_touches_build_system_project_or_the_code(
 
 @pytest.mark.parametrize("case", ADOPTABLE)
 def test_running_adoption_twice_changes_nothing_the_second_time(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
+    case: str, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
 ) -> None:
-    repo = tmp_path / case
-    shutil.copytree(shared_adopted(case).repo, repo, symlinks=True)
+    adopted = shared_adopted(case).repo
+    # Beside the adopted repo, so that qdev.toml's relative path to the team profile holds.
+    repo = adopted.parent.parent / f"twice-{case}" / case
+    shutil.rmtree(repo.parent, ignore_errors=True)
+    shutil.copytree(adopted, repo, symlinks=True)
     git(repo, "add", "--all", "--force")
     git(repo, "commit", "-q", "-m", "adopt")
     before = tree_digest(repo)
