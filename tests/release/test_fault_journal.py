@@ -102,7 +102,7 @@ def test_a_damaged_journal_is_exit_2_with_what_and_how_to_recover(
     assert "damaged" in err
     assert what in err
     assert "fix:" in err
-    assert "git tag -d v0.2.0" in err or "git tag" in err
+    assert "git tag" in err  # how to find what the stopped release left
     warning = pending_warning(root)
     assert warning is not None
     assert "damaged" in warning
