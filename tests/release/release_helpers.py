@@ -137,11 +137,16 @@ def snapshot(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
     }
 
 
+def release_at_fault(root: Path, fault: str) -> subprocess.CompletedProcess[str]:
+    """A release with `fault` injected (QDEV_RELEASE_FAIL_AT, e.g. "push:term-after")."""
+    return run_cli(root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault})
+
+
 def crash(repo: ReleaseRepo, fault: str) -> None:
     """A release killed (SIGKILL) at `fault`, e.g. "commit:kill-after", as a crash would."""
     import signal
 
-    killed = run_cli(repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault})
+    killed = release_at_fault(repo.root, fault)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
 

@@ -4,7 +4,6 @@ naming what is wrong and how to recover, never a crash (exit 70), and the same e
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from qdev.cli.app import run
 from qdev.release.journal import pending_warning
 
-from .release_helpers import ReleaseRepo, crash, git, make_repo, run_cli
+from .release_helpers import ReleaseRepo, crash, git, make_repo
 
 JOURNAL = Path(".git") / "qdev-release.json"
 
@@ -69,10 +68,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         repo = make_repo(base)
-        killed = run_cli(
-            repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": "commit:kill-after"}
-        )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+        crash(repo, "commit:kill-after")
     return repo.root
 
 

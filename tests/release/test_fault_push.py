@@ -14,7 +14,7 @@ from qdev.release.journal import pending_warning
 from qdev.tools.process import group_alive
 
 from .faults import Child, Gate, gate_hook, start_cli, wait_for
-from .release_helpers import ReleaseRepo, crash, git, run_cli, snapshot
+from .release_helpers import ReleaseRepo, crash, git, release_at_fault, run_cli, snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -52,9 +52,7 @@ def continue_finishes(repo: ReleaseRepo) -> None:
 def test_a_failure_right_after_the_push_keeps_what_the_remote_holds(
     release_repo: ReleaseRepo, fault: str, code: int
 ) -> None:
-    stopped = run_cli(
-        release_repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault}
-    )
+    stopped = release_at_fault(release_repo.root, fault)
     assert stopped.returncode == code, stopped.stderr
     assert "v0.2.0 is on origin" in stopped.stderr
     assert "qdev release --continue" in stopped.stderr
