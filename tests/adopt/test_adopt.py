@@ -7,6 +7,7 @@ files. The real projects of tests/corpus run the same through env, check and rel
 from __future__ import annotations
 
 import shutil
+import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -76,9 +77,8 @@ def test_running_adoption_twice_changes_nothing_the_second_time(
     case: str, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
 ) -> None:
     adopted = shared_adopted(case).repo
-    # Beside the adopted repo, so that qdev.toml's relative path to the team profile holds.
-    repo = adopted.parent.parent / f"twice-{case}" / case
-    shutil.rmtree(repo.parent, ignore_errors=True)
+    # A copy as deep as the adopted repo: qdev.toml names the profile folder by a relative path.
+    repo = Path(tempfile.mkdtemp(prefix="twice-", dir=adopted.parent.parent)) / case
     shutil.copytree(adopted, repo, symlinks=True)
     git(repo, "add", "--all", "--force")
     git(repo, "commit", "-q", "-m", "adopt")

@@ -58,7 +58,7 @@ def git(repo: Path, *args: str) -> process.ProcessResult:
 
 @pytest.fixture(scope="session")
 def adopted_project(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_profile: Path
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_ready_profile: Path
 ) -> Callable[[str], AdoptedProject]:
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base
@@ -71,7 +71,7 @@ def adopted_project(
             if not (folder / "done").exists():
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir()
-                _adopt(project, folder, ci_profile)
+                _adopt(project, folder, ci_ready_profile)
         return AdoptedProject(
             project,
             folder / name,
@@ -94,15 +94,13 @@ def _adopt(project: Project, folder: Path, profile: Path) -> None:
     assert git(repo, "remote", "add", "origin", str(remote)).ok
     assert git(repo, "push", "-q", "-u", "origin", project.branch, "--tags").ok
     assert git(repo, "remote", "set-head", "origin", project.branch).ok
-    # A team's profile (it says where CI installs qdev from; the built-in one writes no pipeline).
-    init = ("init", ".", "--yes", "--profile", str(profile))
     started = time.monotonic()
-    ran = qdev(repo, *init)
+    ran = qdev(repo, "init", ".", "--yes", "--profile", str(profile))
     if project.expect == "migrate":
         assert ran.returncode == 2, ran.output
         assert "qdev init --migrate" in ran.stderr, ran.stderr
         started = time.monotonic()
-        ran = qdev(repo, *init, "--migrate")
+        ran = qdev(repo, "init", ".", "--yes", "--migrate", "--profile", str(profile))
     seconds = time.monotonic() - started
     if ran.ok or project.expect == "env-broken":
         # As a team member would: commit what qdev wrote (an env-broken adoption keeps its

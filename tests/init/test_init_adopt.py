@@ -144,7 +144,7 @@ def test_force_replaces_a_differing_file_and_keeps_a_backup(existing: Path, qdev
 
 
 def test_adoption_follows_the_repos_own_qdev_toml(
-    tmp_path: Path, qdev: RunQdev, ci_profile: Path
+    tmp_path: Path, qdev: RunQdev, ci_ready_profile: Path
 ) -> None:
     repo = tmp_path / "signals"
     repo.mkdir()
@@ -152,7 +152,7 @@ def test_adoption_follows_the_repos_own_qdev_toml(
         '# our policy\n[project]\nname = "fx-signals"\nkind = "research"\npython = ["3.12"]\n\n'
         '[ci]\nprovider = "gitlab"\n'
     )
-    ran = qdev("init", repo, "--profile", ci_profile, "--yes", "--no-env", "--no-git")
+    ran = qdev("init", repo, "--profile", ci_ready_profile, "--yes", "--no-env", "--no-git")
     assert ran.code == 0, ran.err
     assert (repo / "notebooks" / "explore.ipynb").is_file()
     assert (repo / ".gitlab-ci.yml").is_file()

@@ -26,14 +26,14 @@ CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 def test_the_pipeline_validates_against_its_schema(
     tmp_path: Path,
     qdev: RunQdev,
-    ci_profile: Path,
+    ci_ready_profile: Path,
     provider: str,
     pipeline: str,
     schema: str,
     kind: str,
 ) -> None:
     ran = qdev(
-        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--profile", ci_profile,
+        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--profile", ci_ready_profile,
         "--yes", "--no-env", "--no-git",
     )  # fmt: skip
     assert ran.code == 0, ran.err

@@ -87,7 +87,7 @@ def test_a_team_profile_folder_is_used_and_named_by_a_relative_path(
 
 
 def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
-    tmp_path: Path, qdev: RunQdev, ci_profile: Path
+    tmp_path: Path, qdev: RunQdev, ci_ready_profile: Path
 ) -> None:
     ran = qdev(
         "init",
@@ -97,7 +97,7 @@ def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
         "--ci",
         "gitlab",
         "--profile",
-        ci_profile,
+        ci_ready_profile,
         "--yes",
         "--no-env",
         "--no-git",
