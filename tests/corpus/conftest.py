@@ -102,9 +102,10 @@ def _adopt(project: Project, folder: Path, profile: Path) -> None:
         started = time.monotonic()
         ran = qdev(repo, "init", ".", "--yes", "--migrate", "--profile", str(profile))
     seconds = time.monotonic() - started
-    if ran.ok:
-        # As a team member would: commit what qdev wrote. --no-verify because the old code's
-        # findings are not the adoption's to fix (the hook's own test commits a README edit).
+    if ran.ok or project.expect == "env-broken":
+        # As a team member would: commit what qdev wrote (an env-broken adoption keeps its
+        # files). --no-verify because the old code's findings are not the adoption's to fix (the
+        # hook's own test commits a README edit).
         assert git(repo, "add", "--all").ok
         committed = git(repo, "commit", "-q", "--no-verify", "-m", "chore: adopt the qdev standard")
         assert committed.ok, committed.output
