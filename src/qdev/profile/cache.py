@@ -254,3 +254,19 @@ def newer_tags(url: str, relative_to: Path, than: str) -> list[str]:
     floor = semver_key(than.removeprefix("v"))
     found = [t for t in tags if semver_key(t.removeprefix("v")) > floor]
     return sorted(found, key=lambda t: semver_key(t.removeprefix("v")))
+
+
+def refresh(url: str, relative_to: Path) -> None:
+    """Fetch the profile repository's newest tags and branches into its mirror (cloning it
+    when missing): what `qdev fleet fetch` does so that fleet status knows the latest release."""
+    from filelock import FileLock
+
+    target = resolve_url(url, relative_to)
+    mirror = mirror_path(target)
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(locks / f"{mirror.name}.lock")):
+        if mirror.is_dir():
+            _fetch(target, mirror)
+        else:
+            _clone(target, mirror)

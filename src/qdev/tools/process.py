@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qdev.errors import Interrupted, ToolFailed, ToolMissing, UsageError
 
@@ -34,6 +35,9 @@ INSTALL_HINTS: dict[str, str] = {
     "nox": "python3 -m pip install nox",
     "gpg": "apt-get install gnupg",
 }
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 GRACE_SECONDS = 1.0
 
@@ -254,3 +258,44 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+def run_lines(
+    argv: Sequence[str | os.PathLike[str]],
+    on_line: Callable[[str], None],
+    *,
+    input_text: str = "",
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Run `argv` fed `input_text`, calling `on_line` with each line of its stdout as it comes
+    (a worker reporting one result at a time); stderr is collected. Ctrl-C ends its group."""
+    import threading
+
+    args = _arguments(argv)
+    started = time.monotonic()
+    proc = _start(args, cwd, env, feed_stdin=True)
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+    assert stdin is not None
+    assert stdout is not None
+    assert stderr is not None
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+    reader.start()
+    try:
+        stdin.write(input_text)
+        stdin.close()
+        for line in stdout:
+            on_line(line.rstrip("\n"))
+        proc.wait()
+    except KeyboardInterrupt as exc:
+        kill_group(proc)
+        raise Interrupted("interrupted") from exc
+    except BaseException:
+        kill_group(proc)
+        raise
+    reader.join()
+    stdout.close()
+    stderr.close()
+    seconds = time.monotonic() - started
+    return ProcessResult(tuple(args), proc.returncode, "", "".join(errors), seconds)
