@@ -27,7 +27,7 @@ from qdev import __version__, helpcache
 from qdev.output import SETTINGS, read_user_preferences
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
-COMMANDS: list[str] = ["config", "release", "init", "env", "check", "sync", "profile"]
+COMMANDS: list[str] = ["config", "release", "init", "env", "check", "sync", "profile", "fleet"]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"
 # Fault injection for tests of the "this is a bug" path through the real CLI.
