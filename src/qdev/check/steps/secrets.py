@@ -20,6 +20,9 @@ from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import judged, tool_error
 
 SECRET_HASH = re.compile(r"^[0-9a-f]{40}$")
+STATE_FILE = ".qdev/state.toml"
+STATE_COMMIT = re.compile(r'^commit = "[0-9a-f]{40}"$')
+"""qdev's own record of the git profile's commit: a hex string detect-secrets takes for a key."""
 
 
 def _detect_secrets_hash(secret: str) -> str:
@@ -57,6 +60,7 @@ class Secrets(Step):
             return tool_error(argv[:2], result.returncode, result.output)
         _, hashes = self.allowlist(ctx)
         hashes |= {_detect_secrets_hash(entry) for entry in hashes}  # the allowlist itself
+        commit_lines = _state_commit_lines(ctx)
         findings = [
             Finding(
                 "possible credential (if it is not one, add its hash "
@@ -68,6 +72,7 @@ class Secrets(Step):
             for path, items in sorted(report.get("results", {}).items())
             for item in items
             if item.get("hashed_secret") not in hashes
+            and (str(path), item.get("line_number")) not in commit_lines
         ]
         output = "\n".join(finding.render() for finding in findings)
         return judged(
@@ -78,3 +83,12 @@ class Secrets(Step):
             passed=f"{len(files)} files clean",
             failed="{n} possible secret{s}",
         )
+
+
+def _state_commit_lines(ctx: StepContext) -> set[tuple[str, int]]:
+    """Where `.qdev/state.toml` records the profile's commit id (it is not a credential)."""
+    try:
+        lines = (ctx.root / STATE_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {(STATE_FILE, n) for n, line in enumerate(lines, start=1) if STATE_COMMIT.match(line)}
