@@ -92,14 +92,11 @@ def test_run_runs_an_argument_list_in_every_selected_repo_with_a_pass_fail_table
     rows = [line for line in ran.out.splitlines() if line.startswith("│")]
     assert [row.split("│")[1].strip() for row in rows if "failed" in row] == [w.OLD]
 
-    as_json = json.loads(
-        qdev(
-            "fleet", "run", "-r", "r00", "-r", w.OLD, "--json", "--", "sh", "-c", "echo $0; exit 3"
-        ).out
-    )
+    shell = ["sh", "-c", "echo $0; exit 3", "two words; $HOME"]
+    as_json = json.loads(qdev("fleet", "run", "-r", "r00", "-r", w.OLD, "--json", "--", *shell).out)
     by_name = {r["name"]: r for r in as_json["repos"]}
     assert by_name["r00"]["exit_code"] == 3
-    assert by_name["r00"]["output"].strip() == "sh", "an argument list: $0 is the next argument"
+    assert by_name["r00"]["output"].strip() == "two words; $HOME", "one argument, no shell"
 
     missing = qdev("fleet", "run", "-r", "r00", "--", "no-such-tool-here")
     assert missing.code == 1

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qdev.errors import ConfigError
 from qdev.fleet import manifest
@@ -153,3 +155,37 @@ def test_a_fleet_command_without_a_fleet_file_says_how_to_start_one(
     assert parse_error.code == 2
     assert "fleet.toml" in parse_error.err
     assert "Traceback" not in parse_error.err
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9_-]{0,12}", fullmatch=True)
+LABELS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 ._#/-]{0,10}", fullmatch=True)
+
+
+@st.composite
+def members(draw: st.DrawFn) -> list[manifest.Member]:
+    names = draw(st.lists(NAMES, min_size=1, max_size=6, unique=True))
+    made = []
+    for n, name in enumerate(names):
+        where = {"path": f"repos/{name}"} if draw(st.booleans()) else {"url": f"git@host:q/{n}.git"}
+        made.append(
+            manifest.Member(
+                name,
+                group=draw(st.none() | LABELS),
+                tags=tuple(sorted(set(draw(st.lists(LABELS, max_size=3))))),
+                branch=draw(st.none() | LABELS),
+                **where,
+            )
+        )
+    return made
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@given(members())
+def test_added_members_read_back_as_written(tmp_path: Path, made: list[manifest.Member]) -> None:
+    target = tmp_path / "fleet.toml"
+    target.unlink(missing_ok=True)
+
+    manifest.add(target, made)
+
+    assert list(manifest.load(target).members) == made
+    assert manifest.add(target, made) == [(m, "unchanged") for m in made]

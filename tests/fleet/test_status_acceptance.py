@@ -202,3 +202,23 @@ def test_an_unchanged_fleet_is_answered_from_the_memo_and_each_change_is_seen(
     assert changed["r02"].facts.release_tag == "v9.9.9"
     assert changed["r04"].facts.config_valid is False
     assert changed["r08"].facts.head != again["r08"].facts.head
+
+
+def test_check_runs_qdev_check_afresh_where_the_environment_is_ready(
+    fleet: Path, qdev: RunQdev
+) -> None:
+    failing = fleet / "repos" / w.FAILING
+    assert qdev("env", cwd=failing).code == 0  # the copy has no .venv: make it from uv.lock
+    (failing / "tests" / "test_planted.py").write_text("def test_fixed() -> None:\n    pass\n")
+    w.commit(failing, "fix: the planted test")
+
+    ran = qdev("fleet", "status", "--check", "-r", w.FAILING, "-r", "r00", "--json", cwd=fleet)
+
+    repos = by_name(json.loads(ran.out))
+    fixed, bare = repos[w.FAILING]["check"], repos["r00"]["check"]
+    assert (fixed["status"], fixed["fresh"]) == ("passed", True), fixed
+    assert (bare["status"], bare["fresh"]) == ("not_run", True)
+    assert "environment" in bare["summary"]
+    again = by_name(json.loads(qdev("fleet", "status", "-r", w.FAILING, "--json").out))
+    assert again[w.FAILING]["check"]["status"] == "passed", "the fresh run is in the cache"
+    assert again[w.FAILING]["check"]["fresh"] is False

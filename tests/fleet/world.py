@@ -179,6 +179,9 @@ def _plant_checks(repos: Path) -> None:
             main(["-q", "check", "test"])
         finally:
             os.chdir(cwd)
+        # Its results are in the check cache now; copies never take the environment, and it is
+        # most of the world's files.
+        shutil.rmtree(repos / name / ".venv")
 
 
 def add_remotes(world: Path) -> None:
