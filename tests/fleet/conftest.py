@@ -67,9 +67,14 @@ def world(shared_dir: Path) -> Callable[[], Path]:
 
 
 @pytest.fixture
-def fleet(world: Callable[[], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the acceptance fleet; the current folder is its top (fleet.toml)."""
+def fleet(
+    world: Callable[[], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A private copy of the acceptance fleet; the current folder is its top (fleet.toml).
+    Removed after the test: thousands of files each, in a temporary folder other runs share."""
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     copy = copy_world(world(), tmp_path / "world")
     monkeypatch.chdir(copy)
-    return copy
+    yield copy
+    monkeypatch.chdir(tmp_path)
+    shutil.rmtree(copy, ignore_errors=True)
