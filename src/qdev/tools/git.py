@@ -509,11 +509,6 @@ def last_change(root: Path, rev: str, path: str) -> int | None:
     return int(out) if out else None
 
 
-def commit_time(root: Path, rev: str) -> int | None:
-    result = _cli(root, "log", "-1", "--format=%ct", rev, "--")
-    return int(result.stdout.strip()) if result.ok and result.stdout.strip() else None
-
-
 def grep_any(root: Path, pattern: str, rev: str = "HEAD") -> bool:
     """Whether any file tracked at `rev` has a line matching the extended regex `pattern`."""
     result = _cli(root, "grep", "-q", "-I", "-E", "-e", pattern, rev, "--")
