@@ -62,7 +62,7 @@ def _sync(session: nox.Session, *groups: str) -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The whole test suite with the branch-coverage gate (or the pytest arguments given)."""
-    _sync(session, "test")
+    _sync(session, "test", "docs")  # the suite builds the docs site (mkdocs --strict)
     args = session.posargs or ["-n", "auto", "--cov=qdev", "--cov-branch", "--cov-fail-under=90"]
     session.run("pytest", *args)
 

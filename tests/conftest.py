@@ -6,12 +6,24 @@ The uv cache stays the real one, so tests that run real uv reuse what is already
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
+
+# Wall time says nothing on a shared machine: no property test fails for being slow.
+settings.register_profile("qdev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("qdev")
 
 REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
 
@@ -33,12 +45,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
             "FORCE_COLOR",
             "VIRTUAL_ENV",
             "GIT_DIR",
+            "JUPYTER_DATA_DIR",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("UV_CACHE_DIR", REAL_UV_CACHE)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # Jupyter kernels land here
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     (home / "gitconfig").write_text(
@@ -66,3 +80,65 @@ def pyenv_selection() -> Callable[..., str]:
         return ":".join(chosen)
 
     return select
+
+
+ServeIndex = Callable[..., str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def serve_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeIndex]:
+    """`serve_index(packages, login=None, protect="update")`: a pypiserver on loopback serving
+    the folder `packages`, started on call and stopped at the end of the session; returns its
+    URL (`<url>simple/` is the index). `login` is (user, password); `protect` names what needs
+    it ("update", or "update,download,list" for a private index)."""
+    servers: list[subprocess.Popen[bytes]] = []
+
+    def serve(packages: Path, login: tuple[str, str] | None = None, protect: str = "update") -> str:
+        auth = ["-a", ".", "-P", "."]
+        if login is not None:
+            with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+                warnings.simplefilter("ignore", DeprecationWarning)
+                from passlib.apache import HtpasswdFile
+
+            htpasswd = tmp_path_factory.mktemp("htpasswd") / "htpasswd"
+            users = HtpasswdFile(str(htpasswd), new=True)
+            users.set_password(*login)
+            users.save()
+            auth = ["-a", protect, "-P", str(htpasswd)]
+        port = free_port()
+        argv = [sys.executable, "-m", "pypiserver", "run", "-p", str(port), "-i", "127.0.0.1"]
+        server = subprocess.Popen(
+            [*argv, *auth, "--disable-fallback", "--log-stream", "none", str(packages)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append(server)
+        url = f"http://127.0.0.1:{port}/"
+        _wait_until_serving(server, url)
+        return url
+
+    yield serve
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers, if only to say a login is needed
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("pypiserver did not start") from None
+            time.sleep(0.1)

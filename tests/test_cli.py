@@ -381,18 +381,23 @@ def test_no_arguments_shows_the_help_as_a_usage_error() -> None:
     assert "Usage: qdev" in done.stdout
 
 
+# typer finds the shell by walking up the process tree unless told this; a test run with no
+# shell above it (a detached job, some CI runners) would get "Shell  not supported".
+NO_SHELL_DETECTION = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+
+
 def test_shell_completion_completes_command_names() -> None:
     bash = qdev(_QDEV_COMPLETE="complete_bash", COMP_WORDS="qdev con", COMP_CWORD="1")
     assert bash.returncode == 0
     assert bash.stdout.split() == ["config"]
-    script = qdev("--show-completion", "bash")
-    assert script.returncode == 0
+    script = qdev("--show-completion", "bash", env=NO_SHELL_DETECTION)
+    assert script.returncode == 0, script.stderr
     assert "_qdev_completion" in script.stdout
 
 
 def test_install_completion_writes_the_script_and_sources_it(tmp_path: Path) -> None:
-    done = qdev("--install-completion", "bash", HOME=str(tmp_path))
-    assert done.returncode == 0
+    done = qdev("--install-completion", "bash", HOME=str(tmp_path), env=NO_SHELL_DETECTION)
+    assert done.returncode == 0, done.stderr
     script = tmp_path / ".bash_completions" / "qdev.sh"
     assert "_QDEV_COMPLETE=complete_bash" in script.read_text()
     assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from qdev.error_handler import crash_dir, error_boundary, handle_exception, save_traceback
+from qdev.error_handler import (
+    DOCTOR_HINT,
+    crash_dir,
+    error_boundary,
+    handle_exception,
+    save_traceback,
+)
 from qdev.errors import (
     ChecksFailed,
     ConfigError,
@@ -43,18 +49,25 @@ def test_each_error_kind_has_its_documented_exit_code(
 ) -> None:
     assert handle_exception(error) == code
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
     assert "Traceback" not in err
     if code == 130:
         assert err == "qdev: interrupted\n"
+    elif code == 3:  # a missing tool or environment: qdev doctor looks at all of them
+        assert err == f"qdev: error: {error.message}\n{DOCTOR_HINT}\n"
     else:
         assert err == f"qdev: error: {error.message}\n"
 
 
 def test_a_fix_is_printed_on_its_own_line(capsys: pytest.CaptureFixture[str]) -> None:
+    handle_exception(UsageError("bad flag", fix="drop it"))
+    assert capsys.readouterr().err == "qdev: error: bad flag\n  fix: drop it\n"
+
+
+def test_a_missing_tool_hints_at_qdev_doctor(capsys: pytest.CaptureFixture[str]) -> None:
     handle_exception(ToolMissing("git is not installed", fix="apt-get install git"))
-    assert (
-        capsys.readouterr().err == "qdev: error: git is not installed\n  fix: apt-get install git\n"
+    assert capsys.readouterr().err == (
+        "qdev: error: git is not installed\n  fix: apt-get install git\n"
+        "  hint: `qdev doctor` checks the tools, Pythons and environment qdev needs\n"
     )
 
 
@@ -175,3 +188,58 @@ def test_verbose_real_cli_prints_the_traceback() -> None:
     assert done.returncode == 70
     assert "Traceback (most recent call last)" in done.stderr
     assert done.stderr.rstrip().endswith("RuntimeError: crash injected by _QDEV_INJECT_CRASH")
+
+
+# --- credentials never reach a message or a crash log ----------------------------------------
+
+SECRET = "https://alice:s3cret@pypi.internal/simple"
+MASKED = "https://***@pypi.internal/simple"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UsageError(f"cannot reach {SECRET}", fix=f"check {SECRET}"),
+        ConfigError([f"qdev.toml:1:1: env.indexes.a: bad {SECRET}", f"and {SECRET}"]),
+        ToolFailed(f"uv publish --index {SECRET} exited with 1"),
+    ],
+)
+def test_every_error_message_masks_credentials(
+    error: QdevError, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handle_exception(error)
+    err = capsys.readouterr().err
+    assert "s3cret" not in err
+    assert "alice" not in err
+    assert MASKED in err
+
+
+def test_a_bug_masks_credentials_in_its_line_its_traceback_and_its_crash_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["qdev", "release", "--index", SECRET])
+    with pytest.raises(RuntimeError) as caught:
+        raise RuntimeError(f"upload to {SECRET} broke")
+
+    assert handle_exception(caught.value, verbose=True) == 70
+
+    err = capsys.readouterr().err
+    saved = Path(err.split("the traceback is in ")[1].split(";")[0].split("\n")[0])
+    log = saved.read_text()
+    for text in (err, log):
+        assert "s3cret" not in text
+        assert MASKED in text
+    assert "argv: ['qdev', 'release', '--index', 'https://***@pypi.internal/simple']" in log
+
+
+def test_a_crash_log_is_saved_even_when_the_current_folder_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+
+    saved = save_traceback(ValueError("x"))
+
+    assert "cwd: (unknown: " in saved.read_text()

@@ -33,6 +33,8 @@ class EnvReport:
     hook: str
     """"installed", or why the git hook was not installed."""
     seconds: float
+    kernel: str | None = None
+    """Research repos: the Jupyter kernel registered for .venv, or why not."""
 
 
 def uv_binary() -> str:
@@ -76,7 +78,11 @@ def ensure_env(
     version = _venv_python_version(root)
     _verify(version, supported, python)
     envstate.write_marker(root, version)
-    return EnvReport(root, version, install_hook(root), time.monotonic() - started)
+    hook = install_hook(root)
+    from qdev.research.kernel import register_if_wanted
+
+    kernel = register_if_wanted(root, loaded.config)
+    return EnvReport(root, version, hook, time.monotonic() - started, kernel)
 
 
 def _uv_env() -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 A QdevError is the user's to fix: its message (and fix) is printed, never a traceback. Anything
 else is a bug in qdev: a one-line message names a file under the XDG state folder holding the
-traceback, and --verbose prints the traceback too.
+traceback, and --verbose prints the traceback too. Every line written here, to the terminal or
+to the crash log, has the credentials of its URLs masked (redact.py), so no message can leak a
+password whoever wrote it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qdev.errors import ExitCode, QdevError
+from qdev.redact import mask_credentials
+
+# Exit 3 means this machine or repo lacks something: one command looks at all of it.
+DOCTOR_HINT = "  hint: `qdev doctor` checks the tools, Pythons and environment qdev needs"
 
 
 def crash_dir() -> Path:
@@ -33,12 +39,20 @@ def save_traceback(exc: BaseException) -> Path:
     path = crash_dir() / f"qdev-{stamp}-{os.getpid()}-{id(exc):x}.log"
     text = "".join(traceback.format_exception(exc))
     header = f"qdev {__version__} on Python {sys.version.split()[0]} ({sys.platform})"
-    write_atomic(path, f"{header}\nargv: {sys.argv}\ncwd: {Path.cwd()}\n\n{text}")
+    log = f"{header}\nargv: {sys.argv}\ncwd: {_working_folder()}\n\n{text}"
+    write_atomic(path, mask_credentials(log))
     return path
 
 
+def _working_folder() -> str:
+    try:
+        return os.getcwd()
+    except OSError as exc:
+        return f"(unknown: {exc.strerror})"
+
+
 def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.write(mask_credentials(message.rstrip("\n")) + "\n")
     sys.stderr.flush()
 
 
@@ -59,6 +73,8 @@ def handle_exception(exc: BaseException, *, verbose: bool = False) -> int:
             _err("qdev: interrupted")
         else:
             _err(f"qdev: error: {exc.render()}")
+        if exc.exit_code == ExitCode.MISSING_TOOL:
+            _err(DOCTOR_HINT)
         return int(exc.exit_code)
     if isinstance(exc, KeyboardInterrupt):
         _err("qdev: interrupted")
@@ -79,7 +95,7 @@ def _report_bug(exc: BaseException, *, verbose: bool) -> int:
     summary = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
     _err(f"qdev: internal error, this is a bug in qdev: {summary}{saved}{hint}")
     if verbose:
-        traceback.print_exception(exc, file=sys.stderr)
+        _err("".join(traceback.format_exception(exc)))
     return int(ExitCode.INTERNAL_ERROR)
 
 

@@ -12,8 +12,9 @@ typer or rich changes its site-packages folder); the interpreter; the exact argu
 how the text is drawn: colour or plain, width, encoding, the terminal type and the locale.
 Help texts must therefore depend only on the code, never on the current folder or config.
 
-Only requests of the form `[global flags] [word...] --help` are cached; a word is a plain
-name (a command, or a positional value that click cannot take for an option).
+Only requests of words and global flags (in any order) ending in --help are cached: `qdev -q
+config --help`, `qdev check -v --help`; a word is a plain name (a command, or a positional value
+that click cannot take for an option).
 """
 
 from __future__ import annotations
@@ -44,13 +45,10 @@ def _is_word(token: str) -> bool:
 
 
 def is_help_request(argv: Sequence[str]) -> bool:
-    """True for `[global flags] [word...] --help`: the requests this cache may answer."""
+    """True for words and global flags ending in --help: the requests this cache may answer."""
     if not argv or argv[-1] not in HELP_FLAGS:
         return False
-    rest = list(argv[:-1])
-    while rest and rest[0] in GLOBAL_FLAGS:
-        rest.pop(0)
-    return all(_is_word(token) for token in rest)
+    return all(_is_word(token) or token in GLOBAL_FLAGS for token in argv[:-1])
 
 
 def wants_color(argv: Sequence[str]) -> bool:

@@ -81,7 +81,7 @@ def read_user_preferences() -> None:
 
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return
     if isinstance(data.get("color"), bool):
         SETTINGS.user_color = data["color"]
@@ -129,18 +129,24 @@ def _console_class() -> type[Console]:
     return QdevConsole
 
 
+def _masked(message: str) -> str:
+    from qdev.redact import mask_credentials  # imported here: `re` costs the cached help path
+
+    return mask_credentials(message)
+
+
 def info(message: str) -> None:
     """A progress or status line on stderr, hidden by --quiet."""
     if not SETTINGS.quiet:
-        console(stderr=True).print(message)
+        console(stderr=True).print(_masked(message))
 
 
 def detail(message: str, *, level: int = 1) -> None:
     """A line of extra detail on stderr, shown from `level` times -v on (and never with -q)."""
     if SETTINGS.verbose >= level and not SETTINGS.quiet:
-        console(stderr=True).print(message)
+        console(stderr=True).print(_masked(message))
 
 
 def warn(message: str) -> None:
-    """A warning on stderr, shown even with --quiet."""
-    console(stderr=True).print(f"[yellow]warning:[/yellow] {message}")
+    """A warning on stderr, shown even with --quiet; URLs in it have their credentials masked."""
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {_masked(message)}")

@@ -10,8 +10,9 @@ import re
 
 MASK = "***"
 
-# scheme://user:password@host or scheme://token@host, anywhere in a text.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s\"']+)@")
+# scheme://user:password@host or scheme://token@host, anywhere in a text. The user-info runs to
+# the last @ before the path: people do write passwords with an unencoded @ in them.
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s\"']+)@")
 
 
 def mask_credentials(text: str) -> str:

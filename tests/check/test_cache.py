@@ -101,3 +101,29 @@ def test_tool_output_and_the_cache_itself_are_never_inputs() -> None:
     assert untracked_inputs(paths) == [
         "tests/test_new.py", "data/prices.csv", ".qdev/state.toml", "docs/coverage.md",
     ]  # fmt: skip
+
+
+def test_an_entry_that_cannot_be_written_is_remembered_not_raised(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    cache.put("lint", "k1", RESULT)
+    entry = next(cache.folder.glob("lint@*.json"))
+    entry.unlink()
+    (entry / "in-the-way").mkdir(parents=True)
+
+    cache.put("lint", "k1", RESULT)
+    cache.put("test", "k1", RESULT)
+
+    assert cache.problem is not None
+    assert str(entry) in cache.problem
+    assert cache.get("lint", "k1") is None  # a folder is a miss, never an answer
+    assert not list(cache.folder.glob("test@*.json"))  # after one failure it is left alone
+
+
+def test_the_cache_folder_being_a_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / ".qdev").write_text("not a folder\n")
+    cache = ResultCache(tmp_path)
+
+    cache.put("lint", "k1", RESULT)
+
+    assert cache.problem is not None
+    assert cache.get("lint", "k1") is None

@@ -29,7 +29,10 @@ def test_list_names_every_step_with_custom_ones(repo: Path) -> None:
 
     assert ran.code == 0, ran.stderr
     names = [line.split()[0] for line in ran.stdout.splitlines()]
-    assert names == ["format", "lint", "typecheck", "test", "audit", "secrets", "lock", "docs"]
+    assert names == [
+        "format", "lint", "typecheck", "test", "audit", "secrets", "lock", "notebooks",
+        "filesize", "docs",
+    ]  # fmt: skip
     assert "on request" in ran.stdout.splitlines()[-1]
 
 
@@ -37,7 +40,8 @@ def test_an_unknown_step_is_a_usage_error(repo: Path) -> None:
     ran = qdev(repo, "check", "lnt")
 
     assert ran.code == 2
-    assert "unknown step: lnt" in ran.stderr
+    assert "lnt is neither a step nor a file" in ran.stderr
+    assert "did you mean lint?" in ran.stderr
     assert "Traceback" not in ran.stderr
 
 
@@ -200,8 +204,8 @@ def test_the_generated_git_hook_runs_qdev_check(repo: Path) -> None:
     from qdev.tools import process
 
     config = (repo / ".pre-commit-config.yaml").read_text()
-    assert "entry: qdev check format" in config
-    assert "entry: qdev check lint" in config
+    assert "entry: qdev check --step format" in config
+    assert "entry: qdev check --step lint" in config
     _append(repo / "src/quantlib/core.py", LINT_ERROR)
     # The hook finds `qdev` on PATH, as it does where qdev is installed with `uv tool install`.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
@@ -218,3 +222,15 @@ def test_the_generated_git_hook_runs_qdev_check(repo: Path) -> None:
     assert "F401" in refused.output
     assert "ruff check" in refused.output  # the hook's name, now run by qdev check lint
     assert accepted.returncode == 0, accepted.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_outside_a_terminal_each_step_is_shown_once(repo: Path, fmt: str) -> None:
+    runs = [qdev(repo, "check", "format", "lint", "--format", fmt) for _ in range(2)]
+
+    for ran in runs:  # a fresh run, then one the cache answers before the CLI loads
+        assert ran.code == 0, ran.stdout + ran.stderr
+        assert "qdev check: format" not in ran.stderr, ran.stderr
+        table_rows = [line for line in ran.stdout.splitlines() if line.startswith("lint ")]
+        assert len(table_rows) == 1, ran.stdout
+    assert "(cached)" in runs[1].stdout

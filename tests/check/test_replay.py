@@ -97,3 +97,39 @@ def test_a_qdev_variable_reconfigures_a_replayed_check(repo: Path) -> None:
     assert "passed (cached)" in second.stdout
     assert stricter.code == 1
     assert "under the required 99" in stricter.stdout
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add", "remove", "upgrade", "editable"],
+)
+def test_a_package_installed_or_removed_outside_the_lock_misses(root: Path, change: str) -> None:
+    site = root / ".venv/lib/python3.11/site-packages"
+    (site / "six-1.16.0.dist-info").mkdir(parents=True)
+    (site / "_quantlib.pth").write_text("/repo/src\n")
+    _save(root, [])
+
+    if change == "add":
+        (site / "numpy-2.1.0.dist-info").mkdir()
+    elif change == "remove":
+        (site / "six-1.16.0.dist-info").rmdir()
+    elif change == "upgrade":
+        (site / "six-1.16.0.dist-info").rename(site / "six-1.17.0.dist-info")
+    else:
+        (site / "_quantlib.pth").write_text("/elsewhere/src\n")
+
+    assert replay.lookup(root, KEY) is None
+
+
+def test_what_the_tools_read_from_outside_the_repo_misses(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save(root, [])
+
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k nothing")
+    variable = replay.lookup(root, KEY)
+    monkeypatch.delenv("PYTEST_ADDOPTS")
+    (root.parent / "ruff.toml").write_text("line-length = 60\n")  # ruff looks up the folders
+    above = replay.lookup(root, KEY)
+
+    assert (variable, above) == (None, None)

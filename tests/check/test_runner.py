@@ -146,6 +146,17 @@ def test_custom_step_output_with_file_and_line_becomes_findings(root: Path) -> N
     )
 
 
+def test_a_failed_custom_step_says_why_when_it_names_no_file(root: Path) -> None:
+    code = (
+        "import sys; print('=== docs build ==='); print('building 3 pages');"
+        "print('error: theme quant-dark not found', file=sys.stderr); sys.exit(2)"
+    )
+
+    result = _by_id(_run(root, _config(docs=_python(code))))["docs"]
+
+    assert result.summary.endswith("exited with 2: error: theme quant-dark not found")
+
+
 def test_custom_step_runs_in_its_folder_with_its_environment(root: Path) -> None:
     code = "import os, pathlib; assert pathlib.Path.cwd().name == 'data', os.environ['MODE'] == 'x'"
     config = _config(where=_python(code, cwd="data", env={"MODE": "x"}))
@@ -189,7 +200,11 @@ def test_failures_are_cached_too_and_shown_as_cached(root: Path) -> None:
 def test_a_dependency_cycle_is_a_clear_error(root: Path) -> None:
     from qdev.errors import QdevError
 
-    config = _config(a=_python("pass", depends_on=["b"]), b=_python("pass", depends_on=["a"]))
+    # The configuration refuses a ring (config/models.py); the runner still guards against one.
+    steps = {"a": _python("pass", depends_on=["b"]), "b": _python("pass", depends_on=["a"])}
+    config = QdevConfig.model_construct(
+        check=CheckConfig.model_construct(steps=list(steps), custom=steps)
+    )
 
     with pytest.raises(QdevError, match="cycle"):
         _run(root, config)

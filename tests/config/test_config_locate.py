@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qdev.config._locate import KeyPath, first_redefinition, locate_keys
+from qdev.config._locate import KeyPath, Redefinition, first_redefinition, locate_keys
 from qdev.config.layers import dotted
 from qdev.config.render import toml_value
 
@@ -126,7 +126,14 @@ def test_broken_text_stops_without_an_error() -> None:
         assert isinstance(locate_keys(broken), dict)
 
 
-def test_the_first_redefinition_is_found() -> None:
-    assert first_redefinition("a = 1\nb = 2\na = 3") == (3, 1)
-    assert first_redefinition("[t]\nx = 1\n[u]\n[t]\n") == (4, 1)
+def test_the_first_redefinition_is_found_with_its_key_and_first_line() -> None:
+    assert first_redefinition("a = 1\nb = 2\na = 3") == Redefinition(("a",), (3, 1), 1, False)
+    assert first_redefinition("[t]\nx = 1\n[u]\n[t]\n") == Redefinition(("t",), (4, 1), 1, True)
+    assert first_redefinition("[t]\nx = 1\nx = 2\n") == Redefinition(("t", "x"), (3, 1), 2, False)
     assert first_redefinition("[[t]]\nx = 1\n[[t]]\nx = 2\n") is None
+
+
+def test_a_document_nested_too_deeply_for_the_scanner_stops_without_an_error() -> None:
+    deep = "a = " + "[" * 5000 + "]" * 5000
+    assert locate_keys(deep)[("a",)] == (1, 1)
+    assert first_redefinition("a = 1\n" + deep) == Redefinition(("a",), (2, 1), 1, False)

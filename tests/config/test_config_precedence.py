@@ -48,7 +48,7 @@ KEYS = [
     ),
     Key(
         "release.branch",
-        st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20),
+        st.from_regex(r"[a-z][a-z0-9_-]{0,12}(/[a-z0-9][a-z0-9_.-]{0,5}[a-z0-9])?", fullmatch=True),
         lambda config: config.release.branch,
     ),
     Key(

@@ -9,7 +9,7 @@ import pytest
 
 from qdev.tools import process
 
-from .helpers import MadeRepo, RunQdev, copy_repo, snapshot
+from .helpers import MadeRepo, RunQdev, copy_repo, snapshot, team_profile
 
 HAND_WRITTEN = """\
 # Pricing library of the rates desk. Keep the tables in this order, the deploy job reads them.
@@ -87,7 +87,8 @@ def test_adoption_takes_the_name_from_pyproject_and_leaves_the_code_alone(
     assert not (existing / "src" / "rates_pricer" / "core.py").exists()
     assert not (existing / "tests").exists()
     assert (existing / "noxfile.py").is_file()
-    assert (existing / ".github" / "workflows" / "ci.yml").is_file()
+    assert not (existing / ".github").exists()  # the built-in profile names no qdev index
+    assert "no CI pipeline written" in ran.out
 
 
 def test_a_differing_readme_is_left_untouched_and_reported_with_a_diff(
@@ -149,7 +150,8 @@ def test_adoption_follows_the_repos_own_qdev_toml(tmp_path: Path, qdev: RunQdev)
         '# our policy\n[project]\nname = "fx-signals"\nkind = "research"\npython = ["3.12"]\n\n'
         '[ci]\nprovider = "gitlab"\n'
     )
-    ran = qdev("init", repo, "--yes", "--no-env", "--no-git")
+    profile = team_profile(tmp_path / "profile")
+    ran = qdev("init", repo, "--profile", profile, "--yes", "--no-env", "--no-git")
     assert ran.code == 0, ran.err
     assert (repo / "notebooks" / "explore.ipynb").is_file()
     assert (repo / ".gitlab-ci.yml").is_file()

@@ -1,4 +1,5 @@
-"""The generated CI pipelines validate against GitHub's and GitLab's published JSON schemas."""
+"""The generated CI pipelines validate against GitHub's and GitLab's published JSON schemas;
+with the built-in profile, which cannot know where a team installs qdev, none is written."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from qdev.tools import process
 
-from .helpers import RunQdev
+from .helpers import RunQdev, team_profile
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 
@@ -25,9 +26,11 @@ CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 def test_the_pipeline_validates_against_its_schema(
     tmp_path: Path, qdev: RunQdev, provider: str, pipeline: str, schema: str, kind: str
 ) -> None:
+    profile = team_profile(tmp_path / "profile")
     ran = qdev(
-        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--yes", "--no-env", "--no-git"
-    )
+        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--profile", profile,
+        "--yes", "--no-env", "--no-git",
+    )  # fmt: skip
     assert ran.code == 0, ran.err
     path = tmp_path / "demo" / pipeline
     checked = process.run([CHECK_JSONSCHEMA, "--builtin-schema", schema, str(path)])
@@ -36,6 +39,18 @@ def test_the_pipeline_validates_against_its_schema(
     assert "qdev env --frozen" in text
     assert '["3.11", "3.12", "3.13"]' in text
     assert ("--format github" if provider == "github" else "--format junit") in text
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_the_built_in_profile_writes_no_pipeline_and_says_how_to_get_one(
+    tmp_path: Path, qdev: RunQdev, provider: str
+) -> None:
+    ran = qdev("init", tmp_path / "demo", "--ci", provider, "--yes", "--no-env", "--no-git")
+    assert ran.code == 0, ran.err
+    assert not (tmp_path / "demo" / ".github").exists()
+    assert not (tmp_path / "demo" / ".gitlab-ci.yml").exists()
+    assert "no CI pipeline written: the built-in profile cannot know where" in ran.out
+    assert 'qdev_requirement = "qdev==X.Y.Z"' in ran.out
 
 
 def test_a_broken_pipeline_fails_the_same_validation(tmp_path: Path) -> None:

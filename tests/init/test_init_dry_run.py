@@ -8,20 +8,22 @@ from pathlib import Path
 
 import pytest
 
+from qdev.ci.pipeline import without_unready_pipeline
 from qdev.profile import source
 from qdev.profile.render import render_profile
 from qdev.project.existing import ExistingRepo
 from qdev.project.settings import InitOptions, resolve_settings, variables
 
-from .helpers import RunQdev, snapshot
+from .helpers import RunQdev, snapshot, team_profile
 
 
 def every_rendered_path(kind: str) -> list[str]:
     settings = resolve_settings(
         InitOptions(Path("demo"), kind=kind), Path("/x/demo"), ExistingRepo(), None
     )
-    rendered = render_profile(settings.profile, kind, "github", variables(settings))
-    return [f.path for f in rendered]
+    values = variables(settings)
+    rendered = render_profile(settings.profile, kind, "github", values)
+    return [f.path for f in without_unready_pipeline(rendered, settings, values)[0]]
 
 
 def test_dry_run_of_a_new_repo_lists_every_file_with_its_content_and_writes_nothing(
@@ -94,6 +96,8 @@ def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
         "3.13,3.12",
         "--ci",
         "gitlab",
+        "--profile",
+        team_profile(tmp_path / "profile"),
         "--yes",
         "--no-env",
         "--no-git",

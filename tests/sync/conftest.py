@@ -71,6 +71,12 @@ def build_team_profile(folder: Path) -> None:
     """The built-in profile renamed "team", released three times with typical changes."""
     shutil.copytree(builtin_path(), folder)
     edit(folder / "profile.toml", 'name = "default"', 'name = "team"')
+    edit(  # a team's profile says where CI installs qdev from, so the pipeline is rendered
+        folder / "profile.toml",
+        "[variables]\n",
+        '[variables]\nqdev_requirement = "qdev==0.1.0"\n'
+        'qdev_index = "https://pypi.example.internal/simple/"\n',
+    )
     _git(folder, "init", "-q", "-b", "main")
     _release(folder, "1.0.0")
     templates = folder / "templates"
@@ -81,7 +87,7 @@ def build_team_profile(folder: Path) -> None:
         pyproject, "warn_unreachable = true", "warn_unreachable = true\nwarn_unused_ignores = true"
     )
     hooks = templates / "common" / ".pre-commit-config.yaml.tmpl"
-    edit(hooks, "entry: qdev check lint\n", "entry: qdev check lint --fix\n")
+    edit(hooks, "entry: qdev check --step lint\n", "entry: qdev check --step lint --fix\n")
     ci = templates / "ci-github" / ".github" / "workflows" / "ci.yml.tmpl"
     edit(ci, "enable-cache: true", "enable-cache: false")
     edit(

@@ -52,8 +52,10 @@ def test_non_overlapping_edits_on_both_sides_merge_cleanly_and_keep_every_local_
     assert data["tool"]["mypy"]["warn_unused_ignores"] is True
     hooks_text = (repo / ".pre-commit-config.yaml").read_text()
     hooks = YAML(typ="safe").load(hooks_text)["repos"][0]["hooks"]
-    assert [h["id"] for h in hooks] == ["ruff-format", "ruff-check", "qdev-sync-conflicts", "docs"]
-    assert hooks[1]["entry"] == "qdev check lint --fix"
+    assert [h["id"] for h in hooks] == [
+        "ruff-format", "ruff-check", "secrets", "qdev-sync-conflicts", "docs",
+    ]  # fmt: skip
+    assert hooks[1]["entry"] == "qdev check --step lint --fix"
     assert "# our own hooks go last" in hooks_text
     ci = YAML(typ="safe").load((repo / ".github" / "workflows" / "ci.yml").read_text())
     assert "workflow_dispatch" in ci["on"]
@@ -76,7 +78,7 @@ def test_overlapping_edits_give_key_named_conflicts_and_diff3_markers_in_gits_co
     local_edits(repo)
     edit(repo / "pyproject.toml", "line-length = 100", "line-length = 120")
     hooks = repo / ".pre-commit-config.yaml"
-    edit(hooks, "entry: qdev check lint\n", "entry: qdev check lint -v\n")
+    edit(hooks, "entry: qdev check --step lint\n", "entry: qdev check --step lint -v\n")
     edit(repo / ".github" / "workflows" / "ci.yml", "enable-cache: true", "enable-cache: auto")
     edit(repo / "README.md", "qdev check      # format,", "qdev check      # all of:")
     commit_all(repo, "Edits where the profile edits too")
@@ -103,7 +105,7 @@ def test_overlapping_edits_give_key_named_conflicts_and_diff3_markers_in_gits_co
     assert "Owned by the rates desk." in readme  # the non-overlapping edit merged anyway
     # nothing of ours is lost: every local edit is still in the files
     assert '"numpy>=2"' in pyproject
-    assert "entry: qdev check lint -v" in hooks.read_text()
+    assert "entry: qdev check --step lint -v" in hooks.read_text()
     assert "enable-cache: auto" in (repo / ".github" / "workflows" / "ci.yml").read_text()
     # git refuses to commit until each is resolved, and sync --check names them
     refused = subprocess.run(["git", "commit", "-m", "x"], cwd=repo, capture_output=True, text=True)

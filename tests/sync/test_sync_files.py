@@ -206,3 +206,47 @@ def test_a_repo_configured_in_pyproject_syncs_in_place_without_a_qdev_toml(
         "warn_unreachable = true", "warn_unreachable = true\nwarn_unused_ignores = true"
     )
     assert qdev("sync", "--check", cwd=repo).code == 0
+
+
+def test_a_new_variable_is_asked_at_a_real_terminal_prompt(repo: Path) -> None:
+    """The prompt itself, on a pseudo-terminal: the question, its default, the typed answer."""
+    import os
+    import pty
+    import select
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qdev", "sync", "--ref", "v3.0.0"],
+        cwd=repo,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    seen = b""
+    answered = False
+    while True:
+        ready, _, _ = select.select([leader], [], [], 120)
+        if not ready:
+            proc.kill()
+            pytest.fail(f"no prompt within 120 s; the terminal showed: {seen.decode()!r}")
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not answered and b"Chat channel for CI news" in seen:
+            os.write(leader, b"#rates-dev\n")
+            answered = True
+    proc.wait(timeout=60)
+    os.close(leader)
+    shown = seen.decode().replace("\r\n", "\n")
+    assert proc.returncode == 0, shown
+    assert "Chat channel for CI news [#quant-dev]" in shown
+    assert "Questions go to #rates-dev." in (repo / "README.md").read_text()
+    assert 'team_channel = "#rates-dev"' in (repo / ".qdev" / "state.toml").read_text()

@@ -8,10 +8,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from qdev.check import replay
-from qdev.check.api import CheckOptions, list_steps, load, load_with_inputs, run_check
+from qdev.check import api, replay
+from qdev.check.api import (
+    CheckOptions,
+    list_steps,
+    load,
+    load_with_inputs,
+    run_check,
+    split_targets,
+)
 from qdev.check.model import CheckRun
-from qdev.check.progress import LiveProgress, PlainProgress
+from qdev.check.progress import LiveProgress, PlainProgress, plain_progress_wanted
 from qdev.check.runner import NoProgress, Progress
 from qdev.fileio import write_atomic
 from qdev.output import SETTINGS, console
@@ -27,20 +34,23 @@ def print_list() -> None:
 
 
 @contextmanager
-def _progress(steps: Sequence[str], machine_stdout: bool) -> Iterator[Progress]:
+def _progress(steps: Sequence[str], fmt: str, output: Path | None) -> Iterator[Progress]:
+    """A live table on a terminal (gone when the report is printed); elsewhere plain lines
+    only when nothing else on the screen will name each step (the report is JSON or JUnit):
+    a text or GitHub report already lists every step once."""
     if SETTINGS.quiet:
         yield NoProgress()
     elif sys.stderr.isatty():
         with LiveProgress(list(steps)) as live:
             yield live
-    elif machine_stdout or not sys.stdout.isatty():
+    elif plain_progress_wanted(fmt, output):
         yield PlainProgress()
     else:
         yield NoProgress()
 
 
 def run(
-    steps: Sequence[str],
+    words: Sequence[str],
     *,
     jobs: int | None,
     fail_fast: bool,
@@ -50,27 +60,58 @@ def run(
     base: str | None,
     fmt: str,
     output: Path | None,
+    staged: bool = False,
+    use_baseline: bool = True,
+    update_baseline: bool = False,
+    named_steps: Sequence[str] = (),
 ) -> int:
     root, config, inputs = load_with_inputs()
+    if named_steps:  # --step: the words are all files
+        steps, files = list(named_steps), split_targets(root, config, words, files_only=True)[1]
+    else:
+        steps, files = split_targets(root, config, words)
     options = CheckOptions(
-        steps=list(steps),
+        steps=steps,
         jobs=jobs,
         fail_fast=fail_fast,
         fix=fix,
         use_cache=use_cache,
         changed=changed,
         base=base,
+        files=files,
+        staged=staged,
+        baseline=use_baseline,
     )
     # Taken before the run: the stored answer must describe the files the steps saw.
-    replayable = not (fix or changed or base)
+    replayable = not (fix or changed or base or files or staged or update_baseline)
+    replayable = replayable and use_baseline
     seen = replay.fingerprint(root, inputs) if replayable else ""
-    shown = list(steps) or config.check.steps
-    with _progress(shown, fmt != "text" and output is None) as progress:
-        result = run_check(root, config, options, progress)
-    if replayable:
-        replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
+    shown = steps or config.check.steps
+    with _progress(shown, fmt, output) as progress:
+        if update_baseline:
+            result, counts = api.update_baseline(root, config, options, progress)
+            _say_recorded(counts)
+        else:
+            result = run_check(root, config, options, progress)
+    if replayable and not result.warnings:
+        problem = replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
+        if problem is not None:
+            result.warnings.append(f"results were not cached: {problem}")
     report(result, fmt, output)
     return result.exit_code
+
+
+def _say_recorded(counts: dict[str, int]) -> None:
+    from qdev.check.baseline import BASELINE
+    from qdev.output import info
+
+    total = sum(counts.values())
+    each = ", ".join(f"{step} {n}" for step, n in counts.items())
+    info(
+        f"baseline: {total} known finding{'s' if total != 1 else ''}"
+        + (f" ({each})" if each else "")
+        + f" recorded in {BASELINE.as_posix()}; commit it"
+    )
 
 
 def report(result: CheckRun, fmt: str, output: Path | None) -> None:

@@ -8,6 +8,8 @@ None and the normal CLI runs and reports it; the report itself is the same eithe
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -19,10 +21,12 @@ if TYPE_CHECKING:
 
 VALUE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--jobs": "jobs", "-j": "jobs"}
 FLAG_OPTIONS = {"--fail-fast": "fail_fast"}
+STEP_WORD = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # as config's step names; no path looks so
 
 
 def parse(args: Sequence[str]) -> dict[str, object] | None:
-    """`[STEP...] [--format F] [--jobs N] [--fail-fast]`, or None for anything else."""
+    """`[STEP...] [--format F] [--jobs N] [--fail-fast]`, or None for anything else (files
+    to check, other options)."""
     parsed: dict[str, object] = {"steps": [], "fmt": "text", "jobs": None, "fail_fast": False}
     items = list(args)
     while items:
@@ -35,8 +39,8 @@ def parse(args: Sequence[str]) -> dict[str, object] | None:
             parsed[VALUE_OPTIONS[name]] = value
         elif item in FLAG_OPTIONS:
             parsed[FLAG_OPTIONS[item]] = True
-        elif item.startswith("-") or not item:
-            return None
+        elif not STEP_WORD.match(item) or os.path.lexists(item):
+            return None  # an option it does not know, or a file to check: the full CLI
         else:
             steps = parsed["steps"]
             assert isinstance(steps, list)
@@ -61,10 +65,10 @@ def answer_from_cache(args: Sequence[str]) -> int | None:
         return None
     if run is None:
         return None
-    from qdev.check.progress import PlainProgress
+    from qdev.check.progress import PlainProgress, plain_progress_wanted
     from qdev.check.reporters import emit
 
-    if not sys.stderr.isatty() and (parsed["fmt"] != "text" or not sys.stdout.isatty()):
+    if not sys.stderr.isatty() and plain_progress_wanted(str(parsed["fmt"])):
         for result in run.results:  # the lines the normal path prints in CI
             PlainProgress().finished(result)
     emit(run, str(parsed["fmt"]), None)
@@ -93,5 +97,7 @@ def _from_step_cache(steps: list[str], key: str, fail_fast: bool) -> CheckRun | 
     except QdevError:
         return None  # the normal path reports it properly
     if run is not None:
-        replay.save(root, key, inputs, seen, run)
+        problem = replay.save(root, key, inputs, seen, run)
+        if problem is not None:
+            run.warnings.append(f"results were not cached: {problem}")
     return run

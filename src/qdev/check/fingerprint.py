@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qdev import __version__
-from qdev.check.steps import Step, StepContext
+
+if TYPE_CHECKING:
+    from qdev.check.steps import Step, StepContext
 
 LOCK_PACKAGE = re.compile(r'^\[\[package\]\]\nname = "([^"]+)"\nversion = "([^"]+)"', re.MULTILINE)
-KEY_FORMAT = 1  # bump when the key's ingredients change meaning
+KEY_FORMAT = 2  # bump when the key's ingredients change meaning
 
 
 class FileHashes:
@@ -65,6 +69,71 @@ def lock_versions(root: Path) -> dict[str, str]:
     return dict(LOCK_PACKAGE.findall(text))
 
 
+def installed(venv: Path) -> dict[str, str]:
+    """What is installed in the environment, by normalized name: each distribution's version,
+    from its metadata folder's name, and the content hash of each `.pth` file (editable
+    installs). A package added, removed or changed outside uv.lock (`qdev env` with other
+    options, `uv pip install`) changes it; reading it is one folder listing."""
+    found: dict[str, str] = {}
+    for site in sorted(venv.glob("lib*/python*/site-packages")):
+        try:
+            entries = sorted(os.scandir(site), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.name.rpartition(".")
+            if dot and suffix in ("dist-info", "egg-info"):
+                name, _, version = stem.rpartition("-")
+                found[_normalized(name or stem)] = version
+            elif dot and suffix == "pth":
+                found[f"{entry.name} (pth)"] = _content_hash(Path(entry.path))
+    return found
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _content_hash(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+    except OSError as exc:
+        return f"error {exc.errno}"
+
+
+# Environment variables that change what the tools do; and config files they read from
+# outside the repo (folders above it, the user's config folder) when the repo has none.
+TOOL_VARIABLES = frozenset(
+    {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "MYPYPATH",
+     "COVERAGE_RCFILE", "COVERAGE_CORE"}
+)  # fmt: skip
+AMBIENT_CONFIGS = (
+    "pyproject.toml", "ruff.toml", ".ruff.toml", "pytest.ini", "tox.ini", "setup.cfg",
+    "mypy.ini", ".mypy.ini",
+)  # fmt: skip
+
+
+def ambient(root: Path) -> dict[str, str]:
+    """What the tools read from outside the repo: their environment variables, and their
+    config files above the repo and in the user's config folder (content hashes)."""
+    found = {
+        name: value
+        for name, value in os.environ.items()
+        if name in TOOL_VARIABLES or (name.startswith("RUFF_") and name != "RUFF_CACHE_DIR")
+    }
+    home = Path.home()
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    places = [folder / name for folder in root.resolve().parents for name in AMBIENT_CONFIGS]
+    places += [
+        config_home / "ruff" / name for name in ("ruff.toml", ".ruff.toml", "pyproject.toml")
+    ]
+    places += [config_home / "mypy" / "config", home / ".mypy.ini"]
+    for place in places:
+        if place.is_file():
+            found[str(place)] = _content_hash(place)
+    return found
+
+
 def interpreter(venv: Path) -> str:
     """The environment's Python version, from pyvenv.cfg."""
     try:
@@ -75,15 +144,33 @@ def interpreter(venv: Path) -> str:
     return match.group(1) if match else "unknown"
 
 
-def step_key(
-    step: Step, ctx: StepContext, hashes: FileHashes, locked: dict[str, str], python: str
-) -> str:
-    if "*" in step.packages:
-        tools: Any = hashlib.blake2b(
-            json.dumps(locked, sort_keys=True).encode(), digest_size=16
-        ).hexdigest()
-    else:
-        tools = {name: locked.get(name) for name in step.packages}
+@dataclass(frozen=True)
+class Environment:
+    """What a step's tools run with: the locked versions, what is really installed, Python."""
+
+    locked: dict[str, str]
+    installed: dict[str, str]
+    python: str
+    outside: dict[str, str] = field(default_factory=dict)
+    """What the tools read from outside the repo (`ambient`)."""
+
+    @classmethod
+    def of(cls, root: Path, venv: Path) -> Environment:
+        return cls(lock_versions(root), installed(venv), interpreter(venv), ambient(root))
+
+    def packages(self, wanted: tuple[str, ...]) -> Any:
+        """The versions the key holds for a step's `packages` ("*": all of them, hashed)."""
+        if "*" in wanted:
+            blob = json.dumps([self.locked, self.installed], sort_keys=True).encode()
+            return hashlib.blake2b(blob, digest_size=16).hexdigest()
+        return {
+            name: [self.locked.get(name), self.installed.get(_normalized(name))] for name in wanted
+        }
+
+
+def step_key(step: Step, ctx: StepContext, hashes: FileHashes, env: Environment) -> str:
+    tools = env.packages(step.packages)
+    python = env.python
     ingredients = {
         "format": KEY_FORMAT,
         "qdev": __version__,
@@ -91,6 +178,7 @@ def step_key(
         "settings": step.settings(ctx),
         "tools": tools,
         "python": python,
+        "outside": env.outside,
         "files": {path: hashes(path) for path in sorted(step.reads(ctx))},
     }
     blob = json.dumps(ingredients, sort_keys=True, default=str).encode()

@@ -57,6 +57,8 @@ class StepResult:
     findings: tuple[Finding, ...] = ()
     output: str = ""
     command: tuple[str, ...] = ()
+    known: int = 0
+    """Findings matched in the repo's baseline: reported as a count, not as failures."""
 
     @property
     def ok(self) -> bool:
@@ -80,6 +82,7 @@ class StepResult:
             findings=tuple(Finding(**finding) for finding in data["findings"]),
             output=str(data["output"]),
             command=tuple(data["command"]),
+            known=int(data.get("known", 0)),
         )
 
     @classmethod
@@ -102,6 +105,8 @@ class CheckRun:
 
     results: list[StepResult] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """Problems beside the results (the cache could not be written): shown once, never failing."""
 
     @property
     def failed(self) -> list[StepResult]:
@@ -132,6 +137,10 @@ class CheckRun:
         ]
         if counts["cached"]:
             parts.append(f"{counts['cached']} from cache")
-        not_run = [f"{r.id}: {r.summary}" for r in self.results if r.status is Status.NOT_RUN]
-        text = ", ".join(parts) or "no steps"
-        return f"{text} ({'; '.join(not_run)})" if not_run else text
+        text = ", ".join(parts) or "no steps"  # each not-run reason is in its step's row, once
+        known = sum(result.known for result in self.results)
+        return f"{text}; {known} known in the baseline" if known else text
+
+    def not_run_reasons(self) -> str:
+        """`audit: why; lock: why` for the steps that could not run, or ""."""
+        return "; ".join(f"{r.id}: {r.summary}" for r in self.results if r.status is Status.NOT_RUN)

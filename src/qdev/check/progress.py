@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qdev.check.model import StepResult
@@ -11,6 +12,16 @@ from qdev.check.reporters.text import status_label
 
 if TYPE_CHECKING:
     from rich.live import Live
+
+
+MACHINE_FORMATS = ("json", "junit")
+
+
+def plain_progress_wanted(fmt: str, output: Path | None = None) -> bool:
+    """Outside a terminal: whether plain progress lines belong on stderr. Only when stdout
+    holds a report for machines; a text or GitHub report (or the text summary printed beside
+    --output) already names every step, and printing both showed each step twice."""
+    return fmt in MACHINE_FORMATS and output is None
 
 
 class PlainProgress:

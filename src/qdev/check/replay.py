@@ -16,13 +16,14 @@ import json
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from qdev import __version__
 from qdev.check.cache import FOLDER, NOT_RUN_SECONDS, ResultCache, untracked_inputs
+from qdev.check.fingerprint import ambient, installed
 from qdev.check.model import CheckRun, Status, StepResult
 from qdev.errors import QdevError
-from qdev.fileio import write_atomic
 
 ENVIRONMENT_FILES = ("uv.lock", ".venv/qdev-env.json", ".venv/pyvenv.cfg")
 
@@ -61,14 +62,19 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(__version__.encode())
     for name in sorted(os.environ):
-        if name.startswith("QDEV_"):
+        if name.startswith("QDEV_") or name == "CI":  # CI picks check.notebooks.ci_parameters
             digest.update(f"\0{name}={os.environ[name]}".encode())
     for path in [*config_inputs, *(str(root / name) for name in ENVIRONMENT_FILES)]:
         digest.update(f"\0{path}\0".encode())
         digest.update(_content(Path(path)))
+    digest.update(json.dumps([installed(root / ".venv"), ambient(root)], sort_keys=True).encode())
+    # The index too: a commit that changes no file on disk (a notebook's outputs committed
+    # with --no-verify while the working tree keeps them) still changes what the steps judge.
+    digest.update(json.dumps(git.ls_staged(root), sort_keys=True).encode())
     for kind, paths in (
         ("tracked", git.ls_tracked(root)),
         ("untracked", untracked_inputs(git.ls_untracked(root))),
+        ("submodules", untracked_inputs(git.ls_submodule_files(root))),
     ):
         digest.update(f"\0{kind}\0".encode())
         for path in paths:
@@ -77,12 +83,13 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def save(root: Path, key: str, config_inputs: Sequence[str], seen: str, run: CheckRun) -> None:
-    """Store a complete run under the fingerprint `seen` taken before it started."""
+def save(
+    root: Path, key: str, config_inputs: Sequence[str], seen: str, run: CheckRun
+) -> str | None:
+    """Store a complete run under the fingerprint `seen` taken before it started; why it could
+    not be stored, if it could not (the run's answer stands either way)."""
     if any(result.status is Status.SKIPPED for result in run.results):
-        return  # stopped early (--fail-fast, a failed dependency): not the whole answer
-    from filelock import FileLock
-
+        return None  # stopped early (--fail-fast, a failed dependency): not the whole answer
     expires = None
     if any(result.status is Status.NOT_RUN for result in run.results):
         expires = time.time() + NOT_RUN_SECONDS
@@ -93,10 +100,9 @@ def save(root: Path, key: str, config_inputs: Sequence[str], seen: str, run: Che
         "expires": expires,
         "results": [result.to_json() for result in run.results],
     }
-    path = _entry(root, key)
-    ResultCache(root).prepare()
-    with FileLock(str(path.parent / ".lock"), timeout=30):
-        write_atomic(path, json.dumps(data))
+    cache = ResultCache(root)
+    cache.write(_entry(root, key), json.dumps(data))
+    return cache.problem
 
 
 def lookup(start: Path, key: str) -> CheckRun | None:
@@ -113,11 +119,4 @@ def lookup(start: Path, key: str) -> CheckRun | None:
         results = [StepResult.from_json(item) for item in data["results"]]
     except (OSError, ValueError, KeyError, TypeError, QdevError):
         return None
-    return CheckRun([_as_cached(result) for result in results], 0.0)
-
-
-def _as_cached(result: StepResult) -> StepResult:
-    return StepResult(
-        result.id, result.status, result.summary, result.seconds, True,
-        result.findings, result.output, result.command,
-    )  # fmt: skip
+    return CheckRun([replace(result, cached=True) for result in results], 0.0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qdev.check.cache import ResultCache
-from qdev.check.fingerprint import FileHashes, interpreter, lock_versions, step_key
+from qdev.check.fingerprint import Environment, FileHashes, step_key
 from qdev.check.model import CheckRun, Outcome, Status, StepResult
 from qdev.check.steps import Step, StepContext
 from qdev.errors import Interrupted, QdevError, ToolMissing
@@ -72,16 +72,20 @@ class _Run:
 
     def answer_from_cache(self) -> None:
         hashes = FileHashes(self.ctx.root)
-        locked = lock_versions(self.ctx.root)
-        python = interpreter(self.ctx.venv)
+        env = Environment.of(self.ctx.root, self.ctx.venv)
         for name, step in self.steps.items():
             if not step.cacheable(self.ctx):
                 continue
-            self.keys[name] = step_key(step, self.ctx, hashes, locked, python)
+            self.keys[name] = step_key(step, self.ctx, hashes, env)
             if self.schedule.use_cache and (hit := self.cache.get(name, self.keys[name])):
                 self.record(hit)
                 if hit.status is Status.FAILED and self.schedule.fail_fast and not self.stopping:
                     self.stopping = name
+
+    def cache_warnings(self) -> list[str]:
+        if self.cache.problem is None:
+            return []
+        return [f"results were not cached: {self.cache.problem}"]
 
     def record(self, result: StepResult) -> None:
         self.results[result.id] = result
@@ -167,7 +171,7 @@ def run_steps(
             raise
         pool.shutdown(wait=True)
     ordered = [state.results[name] for name in steps]
-    return CheckRun(ordered, clock() - started)
+    return CheckRun(ordered, clock() - started, state.cache_warnings())
 
 
 def from_cache(ctx: StepContext, steps: dict[str, Step], schedule: Schedule) -> CheckRun | None:

@@ -1,9 +1,11 @@
 """The typer application: global options, and the command modules that register on it.
 
 Each module in COMMANDS defines `register(app)`; heavy imports happen inside commands, so
-`qdev --help` imports typer and nothing of pydantic or GitPython. `run` is the one way in:
-it turns every outcome into an exit code through error_handler, and renders help texts once
-for the help cache (helpcache.py).
+`qdev --help` imports typer and nothing of pydantic or GitPython. Adding a command is adding its
+module's name to COMMANDS: the global options, plain help types and plain choice errors reach
+it through `cli_command` (_click_tree.py). `run` is the one way in: it turns every outcome into
+an exit code through error_handler, and renders help texts once for the help cache
+(helpcache.py).
 """
 
 from __future__ import annotations
@@ -19,15 +21,28 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from qdev import __version__, helpcache
+from qdev.cli import _click_tree
 from qdev.output import SETTINGS, read_user_preferences
 
 # One entry per command module under qdev/cli/; only commands that work are listed.
-COMMANDS: list[str] = ["config", "release", "init", "env", "check", "sync", "profile", "fleet"]
+COMMANDS: list[str] = [
+    "config",
+    "release",
+    "init",
+    "env",
+    "check",
+    "sync",
+    "profile",
+    "doctor",
+    "ci",
+    "data",
+    "fleet",
+]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"
 # Fault injection for tests of the "this is a bug" path through the real CLI.
@@ -40,21 +55,41 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+# Only bool options here: typer coerces any other value through pydantic, which would make every
+# `qdev CMD --help` import it. Each works before the command and after it (`qdev check -v`).
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="More detail, and the traceback of a bug in qdev.")
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only errors and results, no status lines.")
+]
+NoColor = Annotated[
+    bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it).")
+]
+
+
+def _apply_global_flag(name: str, value: bool) -> None:
+    if not value:
+        return
+    if name == "verbose":
+        SETTINGS.verbose = max(SETTINGS.verbose, 1)
+    elif name == "quiet":
+        SETTINGS.quiet = True
+    elif name == "no_color":
+        SETTINGS.color = False
+
+
+def _global_flags(
+    verbose: Verbose = False, quiet: Quiet = False, no_color: NoColor = False
+) -> None:
+    """The global flags as every command takes them (cli_command adds them to each)."""
+
+
 def _global_options(
     ctx: typer.Context,
-    # Only bool options here: typer coerces any other value through pydantic, which would
-    # make every `qdev CMD --help` import it.
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="More detail, and the traceback of a bug in qdev."),
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only errors and results, no status lines.")
-    ] = False,
-    no_color: Annotated[
-        bool,
-        typer.Option("--no-color", help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)."),
-    ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+    no_color: NoColor = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -63,19 +98,17 @@ def _global_options(
     ] = False,
 ) -> None:
     """qdev: one standard for the team's Python repos, verified the same way everywhere."""
-    if verbose:
-        SETTINGS.verbose = max(SETTINGS.verbose, 1)
-    SETTINGS.quiet = quiet
-    if no_color:
-        SETTINGS.color = False
+    for name, value in (("verbose", verbose), ("quiet", quiet), ("no_color", no_color)):
+        _apply_global_flag(name, value)
     if os.environ.get(CRASH_VAR):
         raise RuntimeError(f"crash injected by {CRASH_VAR}")
     if ctx.invoked_subcommand != "release":
         from qdev.release.journal import pending_warning  # cheap: json and pathlib only
 
-        warning = pending_warning(Path.cwd())
-        if warning:
-            sys.stderr.write(f"qdev: {warning}\n")
+        with contextlib.suppress(FileNotFoundError):  # a deleted folder: the command says so
+            warning = pending_warning(Path.cwd())
+            if warning:
+                sys.stderr.write(f"qdev: {warning}\n")
 
 
 def build_app() -> typer.Typer:
@@ -90,6 +123,15 @@ def build_app() -> typer.Typer:
     for name in COMMANDS:
         importlib.import_module(f"qdev.cli.{name}").register(app)
     return app
+
+
+def cli_command(app: typer.Typer) -> Any:
+    """The click command typer makes of `app`, with what every command gets (_click_tree.py)."""
+    command = typer.main.get_command(app)
+    flags = _click_tree.global_flags(_global_flags, _apply_global_flag)
+    _click_tree.add_global_flags(command, flags)
+    _click_tree.plain_help_types(command)
+    return command
 
 
 def _click_exception_types() -> tuple[type[Exception], ...]:
@@ -117,8 +159,33 @@ def run(argv: Sequence[str]) -> int:
         if helpcache.is_help_request(args):
             code[0] = _render_help(args)
         else:
+            if not _asks_for_version_or_help(args):
+                require_working_folder()
             code[0] = _invoke(build_app(), args)
     return code[0]
+
+
+def _asks_for_version_or_help(args: Sequence[str]) -> bool:
+    return any(arg in ("--version", "-V", *helpcache.HELP_FLAGS) for arg in args)
+
+
+def require_working_folder() -> None:
+    """Every command works from the current folder: one that was deleted is a clear exit 2."""
+    from qdev.errors import UsageError
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the current folder no longer exists (it was deleted or moved while this shell "
+            "was in it)",
+            fix='cd into an existing folder, e.g. `cd "$PWD"` if it was made again, or `cd ~`',
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"the current folder cannot be used: {exc.strerror}",
+            fix="cd into a folder you can read, then run the command again",
+        ) from None
 
 
 @contextmanager
@@ -139,7 +206,7 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 def _invoke(app: typer.Typer, args: list[str]) -> int:
-    command = typer.main.get_command(app)
+    command = cli_command(app)
     if os.environ.get(COMPLETE_VAR):
         # Shell completion: click prints the candidates and exits.
         try:
@@ -161,11 +228,22 @@ def _invoke(app: typer.Typer, args: list[str]) -> int:
             fix="answer on a terminal, or pass the command's --yes option",
         ) from None
     except _click_exception_types() as exc:
-        exc.show()  # type: ignore[attr-defined]
+        _show_click_error(exc)
         return int(exc.exit_code)  # type: ignore[attr-defined]
     finally:
         _flush_stdout()
     return 0
+
+
+def _show_click_error(exc: Any) -> None:
+    """click's usage error, with a bad value in plain words and no credentials in it."""
+    from qdev.redact import mask_credentials
+
+    param = getattr(exc, "param", None)
+    if param is not None:
+        exc.message = _click_tree.plain_bad_value(exc.message, param)
+    exc.message = mask_credentials(exc.message)
+    exc.show()
 
 
 def _aborted(abort: BaseException) -> NoReturn:
@@ -215,10 +293,8 @@ def _show_help(app: typer.Typer, args: list[str]) -> int:
     parsing the arguments would make typer coerce option values through pydantic. Otherwise
     (a word is a positional value) the arguments are parsed as usual.
     """
-    words = list(args[:-1])
-    while words and words[0] in helpcache.GLOBAL_FLAGS:
-        words.pop(0)
-    command = typer.main.get_command(app)
+    words = [word for word in args[:-1] if word not in helpcache.GLOBAL_FLAGS]
+    command = cli_command(app)
     ctx = command.context_class(command, info_name="qdev", **command.context_settings)
     for word in words:
         get_command = getattr(command, "get_command", None)

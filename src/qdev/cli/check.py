@@ -19,9 +19,23 @@ class Format(StrEnum):
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check(
-        steps: Annotated[
+        targets: Annotated[
             list[str] | None,
-            typer.Argument(help="Steps to run (default: check.steps from the config)."),
+            typer.Argument(
+                metavar="STEP|FILE",
+                help="Steps to run (default: check.steps from the config), and files or "
+                "folders to check: given files, format, lint and secrets look at those only "
+                "(the git hook passes the files being committed).",
+            ),
+        ] = None,
+        step: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--step",
+                "-s",
+                help="Run this step (repeatable); every other word is then a file, even one "
+                "named like a step (the git hook's form).",
+            ),
         ] = None,
         list_steps: Annotated[
             bool, typer.Option("--list", help="List the steps and exit.")
@@ -41,7 +55,30 @@ def register(app: typer.Typer) -> None:
         ] = False,
         changed: Annotated[
             bool,
-            typer.Option("--changed", help="Format and lint only files changed against the base."),
+            typer.Option(
+                "--changed", help="Format, lint and secrets only on files changed against the base."
+            ),
+        ] = False,
+        staged: Annotated[
+            bool,
+            typer.Option(
+                "--staged", help="Format, lint and secrets only on the files staged for commit."
+            ),
+        ] = False,
+        no_baseline: Annotated[
+            bool,
+            typer.Option(
+                "--no-baseline",
+                help="Fail on every finding, also those known in .qdev/baseline.json.",
+            ),
+        ] = False,
+        update_baseline: Annotated[
+            bool,
+            typer.Option(
+                "--update-baseline",
+                help="Record the findings of format, lint, typecheck and secrets as known in "
+                ".qdev/baseline.json: later runs fail on new ones only.",
+            ),
         ] = False,
         base: Annotated[
             str | None,
@@ -64,9 +101,11 @@ def register(app: typer.Typer) -> None:
         """Format, lint, typecheck, test + coverage, audit, secrets, lock, custom steps.
 
         Steps run in parallel with tools from the repo's locked .venv; unchanged steps are
-        answered from the cache. Exit 0 when no step failed (a step that could not run, such
-        as an offline audit, is shown as NOT RUN), 1 when a step failed, 3 when the
-        environment is missing or stale (run `qdev env`), 130 on Ctrl-C.
+        answered from the cache. Findings recorded in .qdev/baseline.json (--update-baseline)
+        are counted, not failed: only new ones fail. Exit 0 when no step failed (a step that
+        could not run, such as an offline audit, is shown as NOT RUN), 1 when a step failed, 2
+        for a bad step or file name, 3 when the environment is missing or stale (run
+        `qdev env`), 130 on Ctrl-C.
         """
         from qdev.check import cli_support
 
@@ -79,12 +118,15 @@ def register(app: typer.Typer) -> None:
                 for flag, given in (
                     ("--fix", fix), ("--changed", changed), ("--base", base is not None),
                     ("--format", fmt is not Format.TEXT), ("--output", output is not None),
+                    ("--staged", staged), ("--no-baseline", no_baseline),
+                    ("--update-baseline", update_baseline),
                 )
                 if given
             ]  # fmt: skip
-            raise typer.Exit(cli_support.run_matrix(steps or [], clashing))
+            raise typer.Exit(cli_support.run_matrix(targets or [], clashing))
         code = cli_support.run(
-            steps or [],
+            targets or [],
+            named_steps=step or [],
             jobs=jobs,
             fail_fast=fail_fast,
             fix=fix,
@@ -93,5 +135,8 @@ def register(app: typer.Typer) -> None:
             base=base,
             fmt=fmt.value,
             output=output,
+            staged=staged,
+            use_baseline=not no_baseline,
+            update_baseline=update_baseline,
         )
         raise typer.Exit(code)

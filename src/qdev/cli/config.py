@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         from qdev.config.layers import display_path
         from qdev.config.loader import load_config, validate_file
 
-        loaded = load_config() if path is None else validate_file(path)
+        loaded = load_config(complete=True) if path is None else validate_file(path)
         checked = loaded.user_file if path is not None and loaded.user_file else loaded.config_file
         if checked is None:
             what = (

@@ -12,6 +12,9 @@ HELP = "\n\n".join(
         "and check the interpreter against project.python.",
         "--frozen (for CI) uses uv.lock as it is and exits 2 when it does not match "
         "pyproject.toml. A missing uv or requested Python exits 3 with the command that fixes it.",
+        "In a research repo it also registers .venv as a Jupyter kernel named after the repo "
+        "(research.kernel = false turns that off); --remove-kernel removes it and does nothing "
+        "else.",
     ]
 )
 
@@ -28,15 +31,26 @@ def register(app: typer.Typer) -> None:
             typer.Option("--python", help="Interpreter for .venv: a version like 3.12 or a path."),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        remove_kernel: Annotated[
+            bool,
+            typer.Option("--remove-kernel", help="Remove the repo's Jupyter kernel, and exit."),
+        ] = False,
     ) -> None:
+        import json
+
         from qdev.environment import ensure_env
         from qdev.output import console, info
+
+        if remove_kernel:
+            from qdev.research.kernel import remove_repo_kernel
+
+            done = remove_repo_kernel()
+            typer.echo(json.dumps({"kernel": done}) if as_json else done)
+            return
 
         info("syncing the environment from uv.lock ...")
         report = ensure_env(frozen=frozen, python=python)
         if as_json:
-            import json
-
             typer.echo(
                 json.dumps(
                     {
@@ -44,12 +58,15 @@ def register(app: typer.Typer) -> None:
                         "python": report.python,
                         "hook": report.hook,
                         "seconds": round(report.seconds, 3),
+                        "kernel": report.kernel,
                     }
                 )
             )
             return
         console().print(
             f"environment ready: Python {report.python} in {report.root / '.venv'}; "
-            f"git hook {report.hook} ({report.seconds:.1f} s)",
+            f"git hook {report.hook}"
+            + (f"; Jupyter kernel {report.kernel}" if report.kernel else "")
+            + f" ({report.seconds:.1f} s)",
             highlight=False,
         )

@@ -13,8 +13,20 @@ import bisect
 import contextlib
 import re
 import tomllib
+from dataclasses import dataclass
 
 KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Redefinition:
+    """A key or table defined a second time, and where it was defined first."""
+
+    path: KeyPath
+    position: tuple[int, int]
+    first_line: int
+    table: bool
+
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR_END = frozenset(",]}#\n\r")
@@ -32,12 +44,13 @@ class _Scanner:
         self.array_tables: dict[KeyPath, int] = {}
         self.headers: set[KeyPath] = set()
         self.values: set[KeyPath] = set()
-        self.redefined: int | None = None
-        """Offset of the first key or table that was already defined (tomllib rejects those)."""
+        self.redefined: tuple[KeyPath, int, int, bool] | None = None
+        """(path, offset, first offset, is a table) of the first key or table that was
+        already defined (tomllib rejects those)."""
 
-    def redefinition(self, path: KeyPath, offset: int, *, seen: bool) -> None:
+    def redefinition(self, path: KeyPath, offset: int, *, seen: bool, table: bool) -> None:
         if seen and self.redefined is None:
-            self.redefined = offset
+            self.redefined = (path, offset, self.found.get(path, offset), table)
 
     # -- low-level helpers -------------------------------------------------------------------
 
@@ -189,7 +202,7 @@ class _Scanner:
         offset = self.i
         keys = self.dotted_key()
         path = (*table, *keys)
-        self.redefinition(path, offset, seen=path in self.found)
+        self.redefinition(path, offset, seen=path in self.found, table=False)
         self.values.add(path)
         self.skip_blank(newlines=False)
         self.expect("=")
@@ -221,7 +234,7 @@ class _Scanner:
                 table = self.resolve(self.dotted_key())
                 self.expect("]")
                 seen = table in self.headers or table in self.values
-                self.redefinition(table, offset, seen=seen)
+                self.redefinition(table, offset, seen=seen, table=True)
                 self.headers.add(table)
                 self.record(table, offset)
             else:
@@ -230,7 +243,9 @@ class _Scanner:
 
 def _scan(text: str) -> _Scanner:
     scanner = _Scanner(text)
-    with contextlib.suppress(_Stop, tomllib.TOMLDecodeError, StopIteration, IndexError):
+    with contextlib.suppress(
+        _Stop, tomllib.TOMLDecodeError, StopIteration, IndexError, RecursionError
+    ):
         scanner.document()
     return scanner
 
@@ -251,9 +266,13 @@ def locate_keys(text: str) -> dict[KeyPath, tuple[int, int]]:
     return {path: _line_and_column(starts, offset) for path, offset in scanner.found.items()}
 
 
-def first_redefinition(text: str) -> tuple[int, int] | None:
-    """Where a key or table is defined a second time: tomllib does not always say."""
+def first_redefinition(text: str) -> Redefinition | None:
+    """Which key or table is defined a second time, and where: tomllib does not always say."""
     scanner = _scan(text)
     if scanner.redefined is None:
         return None
-    return _line_and_column(_line_starts(text), scanner.redefined)
+    path, offset, first, table = scanner.redefined
+    starts = _line_starts(text)
+    return Redefinition(
+        path, _line_and_column(starts, offset), _line_and_column(starts, first)[0], table
+    )

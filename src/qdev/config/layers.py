@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from qdev.config._locate import KeyPath, first_redefinition, locate_keys
+from qdev.config._locate import KeyPath, Redefinition, first_redefinition, locate_keys
+from qdev.config.rules import MAX_DEPTH
 from qdev.errors import ConfigError
 
 LayerKind = Literal["default", "profile", "repo", "user", "env", "override"]
@@ -28,6 +29,35 @@ ENV_PREFIX = "QDEV_"
 ENV_SEPARATOR = "__"
 _TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_IN_MESSAGE = re.compile(r"\(('[^']*',? ?)+\)")  # tomllib names keys as ('check', 'x')
+
+
+def builtin_profiles_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "profile" / "builtin"
+
+
+def profile_label(file: Path) -> str | None:
+    """How a profile file that lives inside qdev or its cache is named to the user:
+    "profile default (built-in)", "profile from git at commit 0123abcd4567"; None for a
+    profile folder the user named by its path."""
+    from qdev.profile.cache import cache_dir
+
+    try:
+        resolved = file.resolve()
+    except OSError:
+        return None
+    builtin = _parts_below(resolved, builtin_profiles_dir())
+    if len(builtin) > 1:
+        return f"profile {builtin[0]} (built-in)"
+    cached = _parts_below(resolved, cache_dir() / "trees")
+    return f"profile from git at commit {cached[0][:12]}" if len(cached) > 1 else None
+
+
+def _parts_below(path: Path, folder: Path) -> tuple[str, ...]:
+    try:
+        return path.relative_to(folder.resolve()).parts
+    except (ValueError, OSError):
+        return ()
 
 
 def display_path(path: Path) -> str:
@@ -70,10 +100,13 @@ class Source:
         if self.kind == "default":
             return "default"
         if self.kind == "env":
-            return f"environment variable {self.variable}"
+            return f"environment variable {self.variable or '(a QDEV_* variable)'}"
         if self.kind == "override":
-            return f"command line ({self.variable})"
+            return f"command line ({self.variable or 'an option'})"
         assert self.file is not None
+        label = profile_label(self.file) if self.kind == "profile" else None
+        if label is not None:
+            return f"{label}, line {self.line}" if self.line is not None else label
         where = display_path(self.file)
         if self.line is not None:
             where += f":{self.line}:{self.column}"
@@ -111,13 +144,24 @@ class Layer:
         return Source(self.kind, self.file)
 
     def _variable_for(self, path: KeyPath) -> str | None:
-        for var_path, name in self.variables.items():
-            if path[: len(var_path)] == var_path:  # the variable set this value or a table above it
-                return name
-        for var_path, name in self.variables.items():
-            if var_path[: len(path)] == path:  # the problem is a table the variable sets a key in
-                return name
-        return None
+        """The variable that set `path`, a table above it, or the most of the way to it.
+
+        A problem can sit where no variable points: a required key missing from a table
+        that a variable for a sibling key made (QDEV_CHECK__CUSTOM__X__CWD without a run).
+        """
+
+        def shared(var_path: KeyPath) -> int:
+            count = 0
+            for mine, theirs in zip(path, var_path, strict=False):
+                if mine != theirs:
+                    break
+                count += 1
+            return count
+
+        best = max(self.variables.items(), key=lambda item: shared(item[0]), default=None)
+        if best is None or shared(best[0]) == 0:
+            return None
+        return best[1]
 
     def holds(self, path: KeyPath) -> bool:
         node: Any = self.data
@@ -172,7 +216,61 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as exc:
         problem = _toml_error(name, str(exc), text)
         raise ConfigError([problem], fix="correct the TOML syntax") from None
+    except RecursionError:
+        found = _deep_value(text)
+        at, key_text = (f"{name}:{found[0]}:1", found[1]) if found else (name, "")
+        raise _too_deep(at, key_text) from None
+    deep = too_deep(data)
+    if deep is not None:
+        key = deep[: next((i for i, part in enumerate(deep) if isinstance(part, int)), len(deep))]
+        position = locate_keys(text).get(key)
+        at = f"{name}:{position[0]}:{position[1]}" if position else name
+        raise _too_deep(at, dotted(key))
     return data, text
+
+
+def too_deep(data: object) -> KeyPath | None:
+    """The path of a value nested more than MAX_DEPTH tables or arrays deep, if any."""
+    todo: list[tuple[object, KeyPath]] = [(data, ())]
+    while todo:
+        node, path = todo.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(node, dict):
+            todo.extend((value, (*path, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            todo.extend((item, (*path, index)) for index, item in enumerate(node))
+    return None
+
+
+def _deep_value(text: str) -> tuple[int, str] | None:
+    """Line and key of the value whose brackets first open deeper than MAX_DEPTH.
+
+    Strings are not skipped: this runs only on text so deep that tomllib gave up.
+    """
+    depth, key = 0, ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line):
+            if char in "[{":
+                if depth == 0:
+                    key = line[:column].partition("=")[0].strip() if "=" in line[:column] else ""
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+            if depth > MAX_DEPTH:
+                return number, key
+    return None
+
+
+def _too_deep(at: str, key: str) -> ConfigError:
+    key = f" {key}:" if key else ""
+    return ConfigError(
+        [
+            f"{at}:{key} values are nested more than {MAX_DEPTH} levels deep "
+            "(arrays or tables inside each other); qdev's settings are a few levels deep"
+        ],
+        fix="remove the nested value; `qdev config schema` shows every setting",
+    )
 
 
 def _read_bytes(path: Path, name: str) -> bytes:
@@ -215,14 +313,27 @@ def _toml_error(name: str, message: str, text: str) -> str:
     match = _TOML_ERROR_AT.search(message)
     reason = message[: match.start()] if match else message.removesuffix(" (at end of document)")
     where = (int(match.group(1)), int(match.group(2))) if match else None
-    if reason.startswith(("Cannot overwrite", "Cannot declare")):
-        where = first_redefinition(text) or where
-        reason = "a key or table is defined twice"
+    if reason.startswith(("Cannot overwrite", "Cannot declare", "Cannot mutate")):
+        again = first_redefinition(text)
+        if again is not None:
+            where, reason = again.position, _defined_twice(again)
+        else:
+            named = _KEY_IN_MESSAGE.search(reason)
+            key = ".".join(re.findall(r"'([^']*)'", named.group())) if named else ""
+            reason = f'key "{key}" is defined twice' if key else "a key or table is defined twice"
+    elif reason.startswith("Duplicate inline table key "):
+        key = reason.removeprefix("Duplicate inline table key ").strip("'")
+        reason = f'key "{key}" is defined twice in one table'
     elif reason == "Illegal character '\\n'":
         reason += " (a string without its closing quote?)"
     if where is None:
         return f"{name}: invalid TOML: {reason} (at the end of the file)"
     return f"{name}:{where[0]}:{where[1]}: invalid TOML: {reason}"
+
+
+def _defined_twice(again: Redefinition) -> str:
+    what = f"table [{dotted(again.path)}]" if again.table else f'key "{dotted(again.path)}"'
+    return f"{what} is defined twice (first at line {again.first_line})"
 
 
 def file_layer(kind: LayerKind, path: Path) -> Layer:
@@ -234,11 +345,19 @@ def file_layer(kind: LayerKind, path: Path) -> Layer:
 
 
 def parse_env_value(raw: str) -> object:
-    """A TOML value where the text is one ("85", "true", '["3.12"]'), else the text itself."""
+    """A TOML value where the text is one ("85", "true", '["3.12"]'), else the text itself.
+
+    A value nested too deeply to be configuration raises ValueError.
+    """
     try:
-        return tomllib.loads(f"v = {raw}")["v"]
+        value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
+    except RecursionError:
+        value = None
+    if value is None or too_deep(value) is not None:
+        raise ValueError(f"values nested more than {MAX_DEPTH} levels deep")
+    return value
 
 
 def env_layer(environ: Mapping[str, str]) -> Layer:
@@ -262,7 +381,10 @@ def env_layer(environ: Mapping[str, str]) -> Layer:
                 f"write QDEV_SECTION__KEY, e.g. QDEV_CHECK__COVERAGE=85"
             )
             continue
-        items[tuple(parts)] = (name, parse_env_value(pairs[name]))
+        try:
+            items[tuple(parts)] = (name, parse_env_value(pairs[name]))
+        except ValueError as exc:
+            problems.append(f"environment variable {name}: {exc}; a setting is a few levels deep")
     return _assemble("env", items, problems)
 
 

@@ -210,11 +210,19 @@ def _profile_folder(naming: Layer, raw: object) -> Path:
         return folder
     assert extends.path is not None
     assert naming.file is not None
-    folder = (naming.file.parent / extends.path).resolve()
-    if not folder.is_dir():
+    fix = "correct the path (relative to the file that names it) or create the folder"
+    try:
+        folder = (naming.file.parent / extends.path).resolve()
+        found = folder.is_dir()
+    except OSError as exc:
+        raise ConfigError(
+            [f"{where}: extends.path: expected a profile folder that can be read: {exc.strerror}"],
+            fix=fix,
+        ) from None
+    if not found:
         raise ConfigError(
             [f"{where}: extends.path: profile folder {display_path(folder)} does not exist"],
-            fix="correct the path (relative to the file that names it) or create the folder",
+            fix=fix,
         )
     return folder
 
@@ -281,10 +289,14 @@ def _config_error(
     """Every problem of a validation, each blamed on the highest layer that set the value."""
     from qdev.config.problems import problems_of
 
+    located = [((*prefix, *problem.loc), problem.message) for problem in problems_of(exc, model)]
+    return _located_error(located, layers)
+
+
+def _located_error(located: list[tuple[KeyPath, str]], layers: list[Layer]) -> ConfigError:
     found: list[tuple[str, int, int, str]] = []
     kinds: set[str] = set()
-    for problem in problems_of(exc, model):
-        loc = (*prefix, *problem.loc)
+    for loc, message in located:
         source = _blame(loc, layers)
         where = f"{source}: " if source else ""
         kinds.add(source.kind if source else "default")
@@ -292,7 +304,7 @@ def _config_error(
             str(source.file or source.variable) if source else "",
             source.line or 0 if source else 0,
         )
-        found.append((*order, len(found), f"{where}{dotted(loc)}: {problem.message}"))
+        found.append((*order, len(found), f"{where}{dotted(loc)}: {message}"))
     fix = _FIX
     if kinds <= {"env"}:
         fix = "correct or unset the environment variable"
@@ -331,6 +343,26 @@ def stack(layers: list[Layer]) -> QdevConfig:
     return _validated(layers)
 
 
+def checked_stack(layers: list[Layer], root: Path, *, complete: bool) -> QdevConfig:
+    """`stack`, then the configured paths looked at in the repo (see repo_checks.py).
+
+    `complete` is `qdev config validate`: every file a later command opens must exist, and
+    pyproject.toml's [project] name and version must be usable.
+    """
+    from qdev.config.repo_checks import path_problems, project_table_problems
+
+    config = stack(layers)
+    located = [
+        (loc, f"expected {text}") for loc, text in path_problems(config, root, complete=complete)
+    ]
+    problems = _located_error(located, layers).problems if located else []
+    if complete:
+        problems += project_table_problems(root / PYPROJECT)
+    if problems:
+        raise ConfigError(problems, fix=_FIX)
+    return config
+
+
 def sources_of(layers: list[Layer]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for layer in layers:
@@ -345,13 +377,15 @@ def load_config(
     overrides: Mapping[str, object] | None = None,
     environ: Mapping[str, str] | None = None,
     user_file: Path | None = None,
+    complete: bool = False,
 ) -> LoadedConfig:
     """The effective configuration for the repo holding `start` (default: the current folder).
 
     `overrides` are dotted keys from command-line flags with typed values, e.g.
     {"check.jobs": 4} (not "4": types are strict). `environ` (default os.environ) and
-    `user_file` (default the XDG one) exist for tests. Raises ConfigError (exit 2) listing
-    every problem, each with its file and line or its variable.
+    `user_file` (default the XDG one) exist for tests. `complete` adds the checks of
+    `qdev config validate` (checked_stack). Raises ConfigError (exit 2) listing every problem,
+    each with its file and line or its variable.
     """
     start = (start or Path.cwd()).resolve()
     root, config_file = find_repo(start)
@@ -367,7 +401,7 @@ def load_config(
         layers.append(user_layer_)
     layers.append(env_layer(os.environ if environ is None else environ))
     layers.append(override_layer(overrides or {}))
-    config = stack(layers)
+    config = checked_stack(layers, root, complete=complete)
     return LoadedConfig(
         config=config,
         root=root,
@@ -387,7 +421,7 @@ def validate_file(path: Path) -> LoadedConfig:
     """
     path = path.resolve()
     if path.is_dir():
-        return load_config(path)
+        return load_config(path, complete=True)
     if path == user_config_file().resolve():
         from qdev.config.models import QdevConfig
 
@@ -395,7 +429,11 @@ def validate_file(path: Path) -> LoadedConfig:
         return LoadedConfig(QdevConfig(), path.parent, None, user, user_file=path)
     if path.name == PYPROJECT and not _has_qdev_table(path):
         from qdev.config.models import QdevConfig, UserConfig
+        from qdev.config.repo_checks import project_table_problems
 
+        problems = project_table_problems(path)
+        if problems:
+            raise ConfigError(problems, fix=_FIX)
         return LoadedConfig(QdevConfig(), path.parent, None, UserConfig())
     repo = repo_layer(path)
     layers, profile_dir = profile_layers(repo)
@@ -403,7 +441,7 @@ def validate_file(path: Path) -> LoadedConfig:
     from qdev.config.models import UserConfig
 
     return LoadedConfig(
-        config=stack(layers),
+        config=checked_stack(layers, path.parent, complete=True),
         root=path.parent,
         config_file=path,
         user=UserConfig(),

@@ -1,4 +1,8 @@
-"""The effective configuration as TOML or JSON, optionally with the source of every value."""
+"""The effective configuration as TOML or JSON, optionally with the source of every value.
+
+Credentials in URLs (an index's user:password@) are masked in both: the output is for screens,
+logs and bug reports.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from qdev.config.layers import dotted, toml_string
+from qdev.redact import mask_credentials
 
 if TYPE_CHECKING:
     from qdev.config._locate import KeyPath
@@ -43,7 +48,7 @@ def leaves(data: Mapping[str, Any], prefix: KeyPath = ()) -> Iterator[tuple[KeyP
 def to_toml(loaded: LoadedConfig, *, sources: bool = False) -> str:
     lines: list[str] = []
     _table(loaded, (), loaded.config.model_dump(mode="json"), lines, sources)
-    return "\n".join(lines).strip("\n") + "\n"
+    return mask_credentials("\n".join(lines).strip("\n") + "\n")
 
 
 def _table(
@@ -69,7 +74,7 @@ def _table(
 def to_json(loaded: LoadedConfig, *, sources: bool = False) -> str:
     config = loaded.config.model_dump(mode="json")
     if not sources:
-        return json.dumps(config, indent=2, ensure_ascii=False)
+        return mask_credentials(json.dumps(config, indent=2, ensure_ascii=False))
     where = {dotted(path): loaded.source_of(dotted(path)).to_json() for path, _ in leaves(config)}
     document = {"config": config, "sources": where}
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return mask_credentials(json.dumps(document, indent=2, ensure_ascii=False))

@@ -78,9 +78,13 @@ def render_profile(
 
 
 def render_inputs(profile: Profile, inputs: RenderInputs) -> dict[str, bytes]:
-    """{path: content} of the profile rendered with recorded inputs (a repo's state)."""
+    """{path: content} of the profile rendered with recorded inputs (a repo's state), less a
+    CI pipeline that could not install qdev (see qdev.ci.pipeline.unready_paths)."""
+    from qdev.ci.pipeline import unready_paths
+
     rendered = render_profile(profile, inputs.kind, inputs.ci_provider, inputs.variables)
-    return {item.path: item.content for item in rendered}
+    unready = unready_paths(profile, inputs.ci_provider, inputs.variables)
+    return {item.path: item.content for item in rendered if item.path not in unready}
 
 
 def _render_file(source: Path, folder: Path, variables: Mapping[str, str]) -> RenderedFile:

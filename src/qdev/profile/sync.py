@@ -299,6 +299,7 @@ def render_inputs_for(
     """The kind, CI provider and variables the repo's config gives the templates now."""
     import tomllib
 
+    from qdev.ci.pipeline import default_branch
     from qdev.project import names
     from qdev.project.settings import Settings, variables
 
@@ -325,6 +326,7 @@ def render_inputs_for(
         config.check.coverage,
         replace(target, variables=values),
         extends_lines(target, spec),
+        default_branch=default_branch(root, config.release.branch),
     )
     return RenderInputs(settings.kind, settings.ci_provider, variables(settings))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdev.ci.pipeline import without_unready_pipeline
 from qdev.errors import QdevError, UsageError
 from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
 from qdev.profile.render import RenderedFile, render_profile
@@ -34,13 +35,14 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     settings = resolve_settings(options, root, existing, ask)
     inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
     rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
+    rendered, ci_note = without_unready_pipeline(rendered, settings, inputs.variables)
     if existing.in_pyproject:
         rendered = config_into_pyproject(rendered)
     rendered = [item for item in rendered if existing.owns(item.path)]
     if existing.unpackaged:
         rendered = without_build_system(rendered)
     plan = plan_files(root, rendered, settings.profile, force=options.force, inputs=inputs)
-    result = InitResult(settings, plan)
+    result = InitResult(settings, plan, [ci_note] if ci_note else [])
     if options.dry_run:
         return result
     check_writable(root)
@@ -56,8 +58,10 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
         except QdevError as exc:
             exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
             raise
+        kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
         result.notes.append(
             f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
+            + kernel
         )
     if options.commit:
         result.commit = _commit(root, settings, plan)

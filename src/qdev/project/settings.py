@@ -49,6 +49,8 @@ class Settings:
     profile: Profile
     extends: str
     """The [extends] line of the repo's qdev.toml."""
+    default_branch: str = "main"
+    """The branch CI runs on (besides pull/merge requests) and releases are cut from."""
 
 
 def resolve_settings(
@@ -149,8 +151,10 @@ def _toml_string(text: str) -> str:
 
 def variables(settings: Settings) -> dict[str, str]:
     """The values templates may use as {{ name }}; the profile's own come first."""
+    from qdev.ci.install import VARIABLE_DEFAULTS
+
     python_min = settings.python[0]
-    values = dict(settings.profile.variables)
+    values = {**VARIABLE_DEFAULTS, **settings.profile.variables}
     values.update(
         name=settings.name,
         package=settings.package,
@@ -162,6 +166,7 @@ def variables(settings: Settings) -> dict[str, str]:
         python_list=_toml_list(settings.python),
         ci_python_list=_toml_list(settings.ci_python),
         ci_provider=settings.ci_provider,
+        default_branch=settings.default_branch,
         coverage=f"{settings.coverage:g}",
         extends=settings.extends,
         profile_name=settings.profile.name,

@@ -142,10 +142,67 @@ def ls_untracked(root: Path) -> list[str]:
     return _ls_files(root, "--others", "--exclude-standard")
 
 
-def _ls_files(root: Path, *which: str) -> list[str]:
+def git_path(root: Path, name: str) -> Path:
+    """Where git keeps `name` (e.g. "hooks": honours core.hooksPath and worktrees)."""
     from qdev.tools import process
 
-    result = process.run(["git", "ls-files", "-z", *which], cwd=root)
+    result = process.run(["git", "rev-parse", "--git-path", name], cwd=root)
+    if not result.ok:
+        raise GitError(f"git rev-parse --git-path {name} failed: {result.stderr.strip()}")
+    return root / result.stdout.strip()
+
+
+def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
+    """Tracked files with the id of their content in the index (what a commit would hold)."""
+    staged: dict[str, str] = {}
+    for entry in _ls_files(root, "--stage", "--", *pathspecs):
+        meta, path = entry.split("\t", 1)
+        staged[path] = meta.split()[1]
+    return staged
+
+
+def ls_submodule_files(root: Path) -> list[str]:
+    """Files inside the checked-out submodules under `root`, nested ones too, as paths from
+    `root`: tracked ones and new ones git does not ignore. Tools that walk folders read them,
+    though `ls_tracked` lists each submodule as a single entry."""
+    if not (root / ".gitmodules").is_file():
+        return []  # no submodules: no extra git call on the fast path
+    found: list[str] = []
+    for sub in _checked_out_submodules(root):
+        inside = root / sub
+        files = [
+            *_ls_files(inside, "--cached", own_repo=True),
+            *_ls_files(inside, "--others", "--exclude-standard", own_repo=True),
+        ]
+        found += [f"{sub}/{name}" for name in files]
+    return found
+
+
+def _checked_out_submodules(root: Path, prefix: str = "") -> list[str]:
+    """Paths (from the outermost root) of submodules whose work tree is there, depth first."""
+    found: list[str] = []
+    for entry in _ls_files(root, "--stage", own_repo=bool(prefix)):
+        info, _, path = entry.partition("\t")
+        if info.startswith("160000 ") and (root / path / ".git").exists():
+            found.append(f"{prefix}{path}")
+            found += _checked_out_submodules(root / path, f"{prefix}{path}/")
+    return found
+
+
+# What git sets for a hook to find the repo being committed; a submodule is another repo.
+REPO_VARIABLES = (
+    "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+)  # fmt: skip
+
+
+def _ls_files(root: Path, *which: str, own_repo: bool = False) -> list[str]:
+    """`git ls-files` in `root`; `own_repo`: the repo found from `root` itself, not the one a
+    git hook's environment points at."""
+    from qdev.tools import process
+
+    env = process.child_env(drop=REPO_VARIABLES) if own_repo else None
+    result = process.run(["git", "ls-files", "-z", *which], cwd=root, env=env)
     if result.ok:
         return [name for name in result.stdout.split("\0") if name]
     if "not a git repository" in result.stderr:
@@ -180,6 +237,12 @@ def merge_base(repo: git.Repo, ref: str, other: str = "HEAD") -> str:
 def changed_files(repo: git.Repo, base: str) -> list[str]:
     """Files added, copied, modified or renamed since `base`, counting uncommitted edits."""
     out = run(repo, "diff", "--name-only", "-z", "--diff-filter=ACMRT", base)
+    return [name for name in out.split("\0") if name]
+
+
+def staged_files(repo: git.Repo) -> list[str]:
+    """Files added, copied, modified or renamed in the index: what the next commit changes."""
+    out = run(repo, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRT")
     return [name for name in out.split("\0") if name]
 
 
@@ -289,6 +352,31 @@ def reset_index_to(repo: git.Repo, sha: str) -> None:
 def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
     """Push all `refspecs` or none of them."""
     run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
+
+
+def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """{path: "source:line:pattern"} for each of `paths` a .gitignore rule would hide.
+
+    Asks git about the paths as names (`--no-index`), so tracked files and files that do not
+    exist yet are judged by the rules alone.
+    """
+    from qdev.tools import process
+
+    result = process.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", "--", *paths],
+        cwd=root,
+    )
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        rule, _, path = line.partition("\t")
+        source, _, rest = rule.partition(":")
+        if not source or not path:
+            continue
+        line_no, _, pattern = rest.partition(":")
+        if pattern.startswith("!"):
+            continue  # a negated rule un-ignores the path
+        found[path] = f"{source}:{line_no}:{pattern}"
+    return found
 
 
 # --- used by qdev sync and git profiles ------------------------------------------------------

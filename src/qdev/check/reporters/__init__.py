@@ -29,7 +29,10 @@ def render(run: CheckRun, fmt: str, *, verbose: bool = False, colour: bool = Fal
 
 
 def emit(run: CheckRun, fmt: str, output: Path | None, *, verbose: bool = False) -> None:
-    """Print the report, or write it to `output` and print the text summary."""
+    """Print the report, or write it to `output` and print the text summary; warnings go to
+    stderr, each once."""
+    for warning in dict.fromkeys(run.warnings):
+        sys.stderr.write(f"qdev: warning: {warning}\n")
     if output is not None:
         from qdev.fileio import write_atomic
 

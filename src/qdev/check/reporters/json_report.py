@@ -24,7 +24,17 @@ _FINDING = {
 }
 _STEP = {
     "type": "object",
-    "required": ["id", "status", "summary", "seconds", "cached", "findings", "output", "command"],
+    "required": [
+        "id",
+        "status",
+        "summary",
+        "seconds",
+        "cached",
+        "findings",
+        "output",
+        "command",
+        "known",
+    ],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"},
@@ -38,13 +48,27 @@ _STEP = {
         "findings": {"type": "array", "items": _FINDING},
         "output": {"type": "string", "description": "the tools' captured stdout and stderr"},
         "command": {"type": "array", "items": {"type": "string"}},
+        "known": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "findings matched in .qdev/baseline.json: counted, not failing",
+        },
     },
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "qdev check report",
     "type": "object",
-    "required": ["schema_version", "qdev_version", "ok", "exit_code", "seconds", "counts", "steps"],
+    "required": [
+        "schema_version",
+        "qdev_version",
+        "ok",
+        "exit_code",
+        "seconds",
+        "counts",
+        "steps",
+        "warnings",
+    ],
     "additionalProperties": False,
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
@@ -58,6 +82,11 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "integer", "minimum": 0},
         },
         "steps": {"type": "array", "items": _STEP},
+        "warnings": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "problems beside the results, e.g. the cache could not be written",
+        },
     },
 }
 
@@ -71,6 +100,7 @@ def report(run: CheckRun) -> dict[str, Any]:
         "seconds": round(run.seconds, 3),
         "counts": run.counts(),
         "steps": [result.to_json() for result in run.results],
+        "warnings": list(dict.fromkeys(run.warnings)),
     }
 
 

@@ -35,17 +35,28 @@ class StepContext:
     children: ChildGroup
     fix: bool = False
     changed: list[str] | None = None
-    """With --changed: the files changed against the base; format and lint look at these only."""
+    """The files this run is about, when it is narrowed (files named on the command line, as
+    the git hook names them; --staged; --changed): format, lint and secrets look at these only.
+    None: the whole repo."""
     scratch: Path | None = None
     """A private folder for this run's temporary files."""
     extra_env: dict[str, str] = field(default_factory=dict)
     untracked: list[str] = field(default_factory=list)
     """Files git does not track but does not ignore either: the tools see them too."""
+    submodule_files: list[str] = field(default_factory=list)
+    """Files inside checked-out git submodules: not the repo's own, but a tool that walks
+    folders (ruff, mypy, pytest) reads them, so they belong in those steps' cache keys."""
 
     @property
     def files(self) -> list[str]:
-        """Every file the tools may read: tracked, plus untracked ones that are not ignored."""
+        """The repo's own files: tracked, plus untracked ones that are not ignored."""
         return [*self.tracked, *self.untracked]
+
+    @property
+    def visible_files(self) -> list[str]:
+        """Every file a tool that walks the folders may read: the repo's own and its
+        submodules'."""
+        return [*self.files, *self.submodule_files]
 
     @cached_property
     def pyproject(self) -> dict[str, Any]:
@@ -106,6 +117,9 @@ class Step:
     """Locked packages whose versions belong in the cache key."""
     weight: ClassVar[int] = 1
     """Rough cost; heavier steps start first."""
+    baselined: ClassVar[bool] = False
+    """Its findings are about lines of files, so `.qdev/baseline.json` can hold the known ones
+    (format, lint, typecheck, secrets): only new ones fail it."""
 
     @property
     def name(self) -> str:
@@ -128,8 +142,8 @@ class Step:
         return self.tools
 
     def reads(self, ctx: StepContext) -> list[str]:
-        """Files whose content decides the result."""
-        return ctx.files
+        """Files whose content decides the result (by default every file a tool may see)."""
+        return ctx.visible_files
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         """The configuration the result depends on."""

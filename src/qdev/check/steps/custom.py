@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from qdev.check import _globs
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext
+from qdev.check.steps._util import real_cause
 from qdev.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class Custom(Step):
         return ()
 
     def reads(self, ctx: StepContext) -> list[str]:
-        return _globs.select(ctx.files, self.definition.inputs)
+        return _globs.select(ctx.visible_files, self.definition.inputs)
 
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         return {"custom": self.definition.model_dump(mode="json")}
@@ -72,10 +73,7 @@ class Custom(Step):
             for m in map(LOCATED.match, result.output.splitlines())
             if m
         ]
-        return Outcome(
-            Status.FAILED,
-            f"{argv[0].rsplit('/', 1)[-1]} exited with {result.returncode}",
-            tuple(findings),
-            result.output,
-            tuple(argv),
-        )
+        summary = f"{argv[0].rsplit('/', 1)[-1]} exited with {result.returncode}"
+        if not findings:  # nothing located: the summary says what went wrong
+            summary += f": {real_cause(result.stdout, result.stderr)[:200]}"
+        return Outcome(Status.FAILED, summary, tuple(findings), result.output, tuple(argv))

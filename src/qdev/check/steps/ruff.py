@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
+
+if TYPE_CHECKING:
+    from qdev.tools.process import ProcessResult
 
 RUFF_CONFIGS = (*PROJECT_FILES, "ruff.toml", ".ruff.toml")
 RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")  # ruff formats and lints notebooks too
@@ -16,10 +19,14 @@ RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")  # ruff formats and lints notebooks to
 # result too (an older ruff that skips them only costs a needless rerun).
 FORMAT_INPUT_SUFFIXES = (*RUFF_SUFFIXES, ".md")
 HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")
+PARSE_ERROR = re.compile(
+    r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$"
+)
 
 
 class _RuffStep(Step):
     tools = ("ruff",)
+    baselined = True
     packages = ("ruff",)
     input_suffixes: tuple[str, ...] = RUFF_SUFFIXES
 
@@ -35,8 +42,8 @@ class _RuffStep(Step):
 
     def reads(self, ctx: StepContext) -> list[str]:
         targets = self.targets(ctx)
-        if targets is None:
-            files = [path for path in ctx.files if path.endswith(self.input_suffixes)]
+        if targets is None:  # ruff walks the folders, submodules included
+            files = [path for path in ctx.visible_files if path.endswith(self.input_suffixes)]
         else:
             files = targets
         return [*files, *config_files(ctx, RUFF_CONFIGS)]
@@ -66,7 +73,7 @@ class Format(_RuffStep):
         ]
         result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.returncode not in (0, 1):
-            return tool_error(argv, result.returncode, result.output)
+            return _unparsable(ctx, argv, result) or tool_error(argv, result)
         findings = _diff_findings(ctx, result.stdout)
         if ctx.fix:
             return judged(
@@ -85,6 +92,23 @@ class Format(_RuffStep):
             passed="formatted",
             failed="{n} place{s} not formatted (qdev check format --fix formats them)",
         )
+
+
+def _unparsable(ctx: StepContext, argv: list[str], result: ProcessResult) -> Outcome | None:
+    """Files ruff could not parse (it names them at the end, after the diff of the others)."""
+    broken = [
+        Finding(m["msg"], relative(ctx, m["path"]), int(m["line"]), int(m["col"]), "syntax")
+        for m in map(PARSE_ERROR.match, result.stderr.splitlines())
+        if m
+    ]
+    if not broken:
+        return None
+    first, more = broken[0], len(broken) - 1
+    summary = f"{first.location()} cannot be parsed: {first.message}"[:200]
+    if more:
+        summary += f" (and {more} more file{'s' if more > 1 else ''})"
+    findings = (*broken, *_diff_findings(ctx, result.stdout))
+    return Outcome(Status.FAILED, summary, findings, result.output, tuple(argv))
 
 
 def _diff_findings(ctx: StepContext, diff: str) -> list[Finding]:
@@ -118,9 +142,9 @@ class Lint(_RuffStep):
         try:
             raw: list[dict[str, Any]] = json.loads(result.stdout or "[]")
         except json.JSONDecodeError:
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         if result.returncode not in (0, 1):
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         findings = [_lint_finding(ctx, item) for item in raw]
         output = "\n".join(finding.render() for finding in findings) or result.stderr
         return judged(

@@ -1,4 +1,8 @@
-"""`secrets`: detect-secrets over every tracked file, less the config's allowlist.
+"""`secrets`: detect-secrets over every tracked file, less the config's allowlist, and every
+value set in a credential file (`.env`, `.netrc`, ... see `_credentials`), however short.
+
+A file that is not UTF-8 text cannot be read by the scanner: it is named as not scanned,
+never counted as clean.
 
 New files that git does not ignore are scanned too: they are one `git add` away from a commit,
 and in a repo with nothing added yet a scan of tracked files alone would pass having read nothing.
@@ -9,20 +13,28 @@ An allowlist entry is either a path glob or the hash detect-secrets prints for a
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from qdev.check import _globs
+from qdev.check.baseline import Lines
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._credentials import credentials, is_credential_file
 from qdev.check.steps._util import judged, tool_error
 
 SECRET_HASH = re.compile(r"^[0-9a-f]{40}$")
-STATE_FILE = ".qdev/state.toml"
-STATE_COMMIT = re.compile(r'^commit = "[0-9a-f]{40}"$')
-"""qdev's own record of the git profile's commit: a hex string detect-secrets takes for a key."""
+# detect-secrets skips files by extension (.css, .svg, .lock, ...) though it was given them;
+# qdev gives it only UTF-8 text, so every file counted as clean was really read.
+TYPE_FILTER = "detect_secrets.filters.heuristic.is_non_text_file"
+# qdev's own records, full of hashes that look random: never credentials.
+QDEV_RECORDS = frozenset({".qdev/baseline.json", ".qdev/state.toml"})
+# A notebook's image output, one line as Jupyter writes it: `"image/png": "iVBORw0KG...",`.
+NOTEBOOK_IMAGE = re.compile(r'^"(?:image/[\w.+-]+|application/pdf)": "')
 
 
 def _detect_secrets_hash(secret: str) -> str:
@@ -37,6 +49,7 @@ class Secrets(Step):
     description = "detect-secrets: no credentials in tracked files"
     tools = ("detect-secrets",)
     packages = ("detect-secrets",)
+    baselined = True
 
     def allowlist(self, ctx: StepContext) -> tuple[list[str], set[str]]:
         entries = ctx.config.check.secrets.allowlist
@@ -44,51 +57,122 @@ class Secrets(Step):
         return [entry for entry in entries if entry not in hashes], hashes
 
     def reads(self, ctx: StepContext) -> list[str]:
+        """The files to scan: the repo's own (or the run's narrowed list), less the allowlist's
+        paths, which stay excluded even when the git hook names them."""
         globs, _ = self.allowlist(ctx)
-        allowed = set(_globs.select(ctx.files, globs))
-        return [path for path in ctx.files if path not in allowed]
+        candidates = ctx.files if ctx.changed is None else ctx.changed
+        allowed = set(_globs.select(candidates, globs)) | QDEV_RECORDS
+        return [path for path in candidates if path not in allowed]
 
     def execute(self, ctx: StepContext) -> Outcome:
-        files = ctx.existing(self.reads(ctx))
+        files = [path for path in self.reads(ctx) if (ctx.root / path).is_file()]  # no submodules
         if not files:
             return Outcome(Status.PASSED, "no files to scan")
-        argv = [ctx.tool("detect-secrets"), "scan", *self.options(ctx).args, *files]
-        result = ctx.run(argv, timeout=self.timeout(ctx))
-        try:
-            report: dict[str, Any] = json.loads(result.stdout)
-        except json.JSONDecodeError:
-            return tool_error(argv[:2], result.returncode, result.output)
+        readable, unreadable = _by_encoding(ctx, files)
         _, hashes = self.allowlist(ctx)
         hashes |= {_detect_secrets_hash(entry) for entry in hashes}  # the allowlist itself
-        commit_lines = _state_commit_lines(ctx)
-        findings = [
-            Finding(
+        argv = [ctx.tool("detect-secrets"), "scan", "--disable-filter", TYPE_FILTER]
+        found: dict[tuple[str, int | None], Finding] = {}
+        output = ""
+        if readable:
+            result = ctx.run([*argv, *self.options(ctx).args, *readable], timeout=self.timeout(ctx))
+            try:
+                report: dict[str, Any] = json.loads(result.stdout)
+            except json.JSONDecodeError:
+                return tool_error(argv[:2], result)
+            found = _scanned(report, hashes, Lines(ctx.root))
+        for finding in _in_credential_files(ctx, files, hashes):
+            found[(str(finding.path), finding.line)] = finding  # the clearer of two at a line
+        findings = sorted(found.values(), key=lambda f: (str(f.path), f.line or 0))
+        output = "\n".join(
+            [
+                *(f.render() for f in findings),
+                *(f"{path}: not scanned (not UTF-8)" for path in unreadable),
+            ]
+        )
+        passed = f"{len(readable)} file{'s' if len(readable) != 1 else ''} clean"
+        if unreadable:
+            passed += f"; not scanned, not UTF-8: {_names(unreadable)}"
+        return judged(
+            not findings, findings, output, argv[:2], passed=passed, failed="{n} possible secret{s}"
+        )
+
+
+def _scanned(
+    report: dict[str, Any], hashes: set[str], lines: Lines
+) -> dict[tuple[str, int | None], Finding]:
+    """detect-secrets' findings by place, less the allowlisted ones and a notebook's image
+    outputs (base64 data that looks random, never a credential; text outputs are scanned)."""
+    found = {}
+    for path, items in sorted(report.get("results", {}).items()):
+        for item in items:
+            if item.get("hashed_secret") in hashes:
+                continue
+            if path.endswith(".ipynb") and NOTEBOOK_IMAGE.match(
+                lines.text(path, item.get("line_number"))
+            ):
+                continue
+            finding = Finding(
                 "possible credential (if it is not one, add its hash "
                 f"{item.get('hashed_secret')} to check.secrets.allowlist)",
                 str(path),
                 item.get("line_number"),
                 code=str(item.get("type", "secret")),
             )
-            for path, items in sorted(report.get("results", {}).items())
-            for item in items
-            if item.get("hashed_secret") not in hashes
-            and (str(path), item.get("line_number")) not in commit_lines
+            found[(str(path), finding.line)] = finding
+    return found
+
+
+def _in_credential_files(ctx: StepContext, files: list[str], hashes: set[str]) -> list[Finding]:
+    findings = []
+    for path in files:
+        if not is_credential_file(path):
+            continue
+        data = (ctx.root / path).read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")  # a credential file is read whatever its encoding
+        name = path.rsplit("/", 1)[-1]
+        findings += [
+            Finding(
+                f"{found.name} is set in {name}, a file for credentials: keep the file out of "
+                f"git (add it to .gitignore; if it was committed, git rm --cached {path}), or "
+                f"if this is no secret add its hash {found.hash} to check.secrets.allowlist",
+                path,
+                found.line,
+                code="Credential file",
+            )
+            for found in credentials(path, text)
+            if found.hash not in hashes
         ]
-        output = "\n".join(finding.render() for finding in findings)
-        return judged(
-            not findings,
-            findings,
-            output,
-            argv[:2],
-            passed=f"{len(files)} files clean",
-            failed="{n} possible secret{s}",
-        )
+    return findings
 
 
-def _state_commit_lines(ctx: StepContext) -> set[tuple[str, int]]:
-    """Where `.qdev/state.toml` records the profile's commit id (it is not a credential)."""
+def _by_encoding(ctx: StepContext, files: list[str]) -> tuple[list[str], list[str]]:
+    """(UTF-8 text files the scanner can read, the others): a file it cannot read must be
+    named as not scanned, never counted as scanned and clean."""
+    readable: list[str] = []
+    unreadable: list[str] = []
+    for path in files:
+        (readable if _is_utf8(ctx.root / path) else unreadable).append(path)
+    return readable, unreadable
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        lines = (ctx.root / STATE_FILE).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
-    return {(STATE_FILE, n) for n, line in enumerate(lines, start=1) if STATE_COMMIT.match(line)}
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 16):
+                if b"\0" in chunk:
+                    return False  # binary: no text scanner reads it
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, OSError):
+        return False
+    return True
+
+
+def _names(paths: list[str], shown: int = 3) -> str:
+    more = len(paths) - shown
+    return ", ".join(paths[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from qdev.check.model import Finding, Outcome
-from qdev.check.steps._base import Step, StepContext, register
+from qdev.check.steps._base import PYTHON_SUFFIXES, Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
 
 TYPE_CONFIGS = (*PROJECT_FILES, "mypy.ini", ".mypy.ini", "pyrightconfig.json", "py.typed")
@@ -23,6 +23,7 @@ class Typecheck(Step):
     description = "mypy (or pyright): the code type-checks"
     packages = ("*",)  # third-party stubs and inline types come from every locked package
     weight = 3
+    baselined = True
 
     def tool_name(self, ctx: StepContext) -> str:
         return ctx.config.check.typecheck.tool
@@ -31,7 +32,9 @@ class Typecheck(Step):
         return (self.tool_name(ctx),)
 
     def reads(self, ctx: StepContext) -> list[str]:
-        return [*ctx.python_files(), *config_files(ctx, TYPE_CONFIGS)]
+        # mypy follows imports and walks its target folders, into submodules too
+        seen = [path for path in ctx.visible_files if path.endswith(PYTHON_SUFFIXES)]
+        return [*seen, *config_files(ctx, TYPE_CONFIGS)]
 
     def targets(self, ctx: StepContext) -> list[str]:
         settings = ctx.tool_settings(self.tool_name(ctx))
@@ -54,7 +57,7 @@ class Typecheck(Step):
         ]  # fmt: skip
         result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.returncode not in (0, 1):
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         findings = [
             Finding(m["msg"], relative(ctx, m["path"]), int(m["line"]), _int(m["col"]), m["code"])
             for m in map(MYPY_LINE.match, result.stdout.splitlines())
@@ -78,7 +81,7 @@ class Typecheck(Step):
         try:
             report: dict[str, Any] = json.loads(result.stdout)
         except json.JSONDecodeError:
-            return tool_error(argv, result.returncode, result.output)
+            return tool_error(argv, result)
         findings = pyright_findings(ctx, report)
         output = "\n".join(finding.render() for finding in findings)
         return judged(

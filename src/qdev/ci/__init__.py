@@ -1,0 +1,1 @@
+"""`qdev ci`: the CI pipeline written (or verified) from the repo's config and team profile."""
