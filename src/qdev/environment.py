@@ -77,6 +77,7 @@ def ensure_env(
         raise _sync_failure(result.output, frozen=frozen, python=python)
     version = _venv_python_version(root)
     _verify(version, supported, python)
+    _verify_imports(root)
     envstate.write_marker(root, version)
     hook = install_hook(root)
     from qdev.research.kernel import register_if_wanted
@@ -151,6 +152,30 @@ def _verify(version: str, supported: list[str], requested: str | None) -> None:
             f"asked for Python {requested}, the environment has {version}",
             fix=f"uv python install {requested}, then qdev env --python {requested}",
         )
+
+
+def _verify_imports(root: Path) -> None:
+    """The project's own packages import from the environment, or it is not ready."""
+    from qdev.project.facts import installs_itself, read_sources
+
+    if not installs_itself(root):
+        return
+    packages = read_sources(root).packages
+    if not packages:
+        return
+    interpreter = envstate.venv_python(root)
+    code = "; ".join(f"import {name}" for name in packages)
+    # Run outside the repo, so a flat package cannot import from the working folder.
+    result = process.run([str(interpreter), "-I", "-c", code], cwd=root / ".venv")
+    if result.ok:
+        return
+    last = [line for line in result.stderr.splitlines() if line.strip()]
+    raise ToolMissing(
+        f"the environment is made, but the project does not import from it ({code}): "
+        f"{last[-1] if last else result.output.strip()}",
+        fix="make the build include the package (the backend's packages setting), "
+        "then run qdev env again",
+    )
 
 
 def install_hook(root: Path) -> str:

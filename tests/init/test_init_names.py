@@ -43,10 +43,8 @@ def test_a_name_is_either_accepted_with_an_importable_package_or_refused_clearly
 
 @given(NAME_CHARS)
 def test_the_name_suggested_in_the_fix_is_valid_itself(name: str) -> None:
-    suggestion = names._suggest(name)
-    result = outcome(suggestion)
-    if isinstance(result, UsageError):
-        assert "standard library" in result.message
+    suggestion = names.suggest(name)
+    assert not isinstance(outcome(suggestion), UsageError)
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,15 @@ HELP = "\n\n".join(
         "Nothing of yours is lost: pyproject.toml and qdev.toml are merged (comments and values "
         "kept), other files that differ are reported with a diff and left alone unless --force, "
         "which keeps a backup. Running it twice changes nothing.",
+        "In a folder that already holds a project, init adopts it: it reads the repo first "
+        "(--dry-run prints what it read), writes no demo code, never changes [build-system], "
+        "[project] or [tool.poetry], and builds the wheel before and after to prove nothing "
+        "the project ships changed (exit 4 and nothing written when it would). A Poetry or "
+        "Pipenv project that uv cannot run as it stands is refused (exit 2) unless --migrate.",
         "Missing values are asked for on a terminal; never with --yes or without a terminal. "
-        "Bad input exits 2 with the folder as it was; a missing uv or Python exits 3.",
+        "Bad input, a failure or Ctrl-C leaves the folder as it was (exit 2, or 130); a missing "
+        "uv or Python exits 3. Only when the environment cannot be made are the written files "
+        "kept, so that `qdev env` can finish the job once the cause is fixed.",
     ]
 )
 
@@ -83,6 +90,13 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the result as JSON (implies --yes).")
         ] = False,
+        migrate: Annotated[
+            bool,
+            typer.Option(
+                "--migrate",
+                help="Convert a Poetry or Pipenv project to [project] with migrate-to-uv first.",
+            ),
+        ] = False,
     ) -> None:
         import sys
 
@@ -104,6 +118,7 @@ def register(app: typer.Typer) -> None:
             commit=commit,
             dry_run=dry_run,
             force=force,
+            migrate=migrate,
         )
         interactive = not (yes or as_json) and sys.stdin.isatty() and sys.stdout.isatty()
         result = init_project(options, _ask if interactive else None)
@@ -136,6 +151,12 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
         f"{escape(settings.name)}: {settings.kind} repo in {escape(str(settings.root))}, "
         f"profile {escape(settings.profile.label)}"
     )
+    if result.facts is not None:
+        from qdev.project.facts import describe
+
+        out.print("adopting an existing repo; what qdev read from it:")
+        for label, value in describe(result.facts):
+            out.print(f"  {label:>20}  {escape(value)}", highlight=False)
     for item in result.plan.files:
         style = ACTION_STYLE[item.action.value]
         detail = f"  [dim]{escape(item.detail)}[/dim]" if item.detail else ""
@@ -148,6 +169,8 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
                 )
     for note in result.notes:
         out.print(escape(note))
+    if result.proof:
+        out.print(escape(result.proof))
     written = len(result.plan.writes)
     kept = len(result.plan.kept)
     summary = f"{verb} {written} file{'s' * (written != 1)}"
@@ -161,6 +184,8 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
 
 def _as_json(result: InitResult, *, dry_run: bool) -> str:
     import json
+
+    from qdev.project.facts import describe
 
     settings = result.settings
     files = [
@@ -180,6 +205,9 @@ def _as_json(result: InitResult, *, dry_run: bool) -> str:
             "files": files,
             "notes": result.notes,
             "commit": result.commit,
+            "adopted": result.facts is not None,
+            "facts": dict(describe(result.facts)) if result.facts else None,
+            "proof": result.proof,
         },
         indent=2,
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -70,6 +71,17 @@ class PlannedFile:
 
 
 @dataclass(frozen=True)
+class Exact:
+    """A file whose whole new content is given (an adoption fitted it to the repo itself)."""
+
+    detail: str
+    """What changes, for the plan's listing."""
+    template: bytes | None
+    """The profile's own rendering of the file: recorded in the state as `qdev sync`'s base.
+    None for a file of the repo's that qdev edits but the profile does not manage (ruff.toml)."""
+
+
+@dataclass(frozen=True)
 class Plan:
     root: Path
     files: tuple[PlannedFile, ...]
@@ -99,8 +111,14 @@ def plan_files(
     *,
     force: bool,
     inputs: RenderInputs | None = None,
+    exact: Mapping[str, Exact] | None = None,
 ) -> Plan:
-    """`inputs` (kind, CI provider, variables) go into the state, for `qdev sync`'s base."""
+    """What writing `rendered` into `root` does, file by file.
+
+    `inputs` (kind, CI provider, variables) go into the state, for `qdev sync`'s base. Paths in
+    `exact` hold their whole new content already (an adoption merged them itself): they are
+    written as they are, described by the mapped text.
+    """
     origin = profile.origin
     state = ProfileState(
         profile.name,
@@ -115,14 +133,22 @@ def plan_files(
         target = root / item.path
         _refuse_non_file(target, item.path)
         old = target.read_bytes() if target.is_file() else None
-        entry = _plan_one(item, old, force=force)
+        template = item.content
+        if exact is not None and item.path in exact:
+            entry = _plan_exact(item, old, exact[item.path].detail, backup=force)
+            if exact[item.path].template is None:
+                planned.append(entry)  # written, but not a file the profile manages
+                continue
+            template = exact[item.path].template or b""
+        else:
+            entry = _plan_one(item, old, force=force)
         planned.append(entry)
         written = (
             None
             if entry.action == Action.KEEP
             else sha256(entry.new if entry.writes else old or b"")
         )
-        state.files[item.path] = FileRecord(sha256(item.content), written)
+        state.files[item.path] = FileRecord(sha256(template), written)
     planned.append(_plan_state(root, state))
     return Plan(root, tuple(planned), state)
 
@@ -167,6 +193,16 @@ def _plan_one(item: RenderedFile, old: bytes | None, *, force: bool) -> PlannedF
         item.content,
         "differs from the profile; kept (--force replaces it)",
     )
+
+
+def _plan_exact(item: RenderedFile, old: bytes | None, detail: str, *, backup: bool) -> PlannedFile:
+    if old is None:
+        return PlannedFile(item.path, Action.CREATE, None, item.content, detail)
+    if old == item.content:
+        return PlannedFile(item.path, Action.UNCHANGED, old, old)
+    if backup:
+        detail += f"; backup in {item.path}{BACKUP_SUFFIX}"
+    return PlannedFile(item.path, Action.MERGE, old, item.content, detail, backup=backup)
 
 
 def _plan_merge(item: RenderedFile, old: bytes, *, force: bool) -> PlannedFile:
@@ -220,34 +256,62 @@ def check_writable(root: Path) -> None:
         ) from exc
 
 
-class _Journal:
-    """Every write made so far, so that all of them can be undone."""
+class Journal:
+    """Every change made so far, so that all of them can be undone.
+
+    Files written through `write` are put back (or removed); paths named with `remember`
+    before a tool changes them (uv.lock, .venv, .git, a git hook) are put back as they were:
+    a file's bytes are restored, a file or folder that did not exist is removed.
+    """
 
     def __init__(self) -> None:
         self.files: list[tuple[Path, bytes | None]] = []
         self.dirs: list[Path] = []
+        self.trees: list[Path] = []
 
     def write(self, path: Path, data: bytes) -> None:
-        missing = [p for p in reversed(path.parents) if not p.exists()]
-        for folder in missing:
-            folder.mkdir()
-            self.dirs.append(folder)
+        self._make_parents(path)
         self.files.append((path, path.read_bytes() if path.is_file() else None))
         write_atomic(path, data)
 
+    def remember(self, path: Path) -> None:
+        """Note `path` as it is now, before something other than `write` changes it."""
+        if path.is_file() and not path.is_symlink():
+            self.files.append((path, path.read_bytes()))
+        elif not path.exists() and not path.is_symlink():
+            self._make_parents(path, create=False)
+            self.trees.append(path)
+
+    def _make_parents(self, path: Path, *, create: bool = True) -> None:
+        missing = [p for p in reversed(path.parents) if not p.exists()]
+        for folder in missing:
+            if create:
+                folder.mkdir()
+            self.dirs.append(folder)
+
     def undo(self) -> None:
+        for tree in reversed(self.trees):
+            if tree.is_dir() and not tree.is_symlink():
+                shutil.rmtree(tree, ignore_errors=True)
+            else:
+                tree.unlink(missing_ok=True)
         for path, old in reversed(self.files):
             if old is None:
                 path.unlink(missing_ok=True)
             else:
                 write_atomic(path, old)
         for folder in reversed(self.dirs):
-            folder.rmdir()
+            # A folder qdev created goes, with whatever tools left in it (caches, .venv).
+            shutil.rmtree(folder, ignore_errors=True)
+        self.files.clear()
+        self.dirs.clear()
+        self.trees.clear()
 
 
 @contextmanager
-def _undo_on_error() -> Iterator[_Journal]:
-    journal = _Journal()
+def undo_on_error(journal: Journal | None = None) -> Iterator[Journal]:
+    """Undo every change recorded in the journal when the body raises or is interrupted."""
+    journal = journal or Journal()
     try:
         yield journal
     except BaseException:
@@ -255,16 +319,24 @@ def _undo_on_error() -> Iterator[_Journal]:
         raise
 
 
-def apply_plan(plan: Plan) -> None:
+def apply_plan(plan: Plan, journal: Journal | None = None) -> None:
+    """Write the plan; on a failure every file written is put back ("nothing was changed").
+
+    With a `journal`, the writes are also recorded there, for a caller that undoes more.
+    """
+    own = Journal()
     try:
-        with _undo_on_error() as journal:
+        with undo_on_error(own):
             for item in plan.writes:
                 target = plan.root / item.path
                 if item.backup and item.old is not None:
-                    journal.write(target.with_name(target.name + BACKUP_SUFFIX), item.old)
-                journal.write(target, item.new)
+                    own.write(target.with_name(target.name + BACKUP_SUFFIX), item.old)
+                own.write(target, item.new)
     except OSError as exc:
         raise UsageError(
             f"cannot write {exc.filename or plan.root}: {exc.strerror}; nothing was changed",
             fix="fix the folder's permissions, then run qdev init again",
         ) from exc
+    if journal is not None:
+        journal.files.extend(own.files)
+        journal.dirs.extend(own.dirs)

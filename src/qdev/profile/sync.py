@@ -301,7 +301,7 @@ def render_inputs_for(
 
     from qdev.ci.pipeline import default_branch
     from qdev.project import names
-    from qdev.project.settings import Settings, variables
+    from qdev.project.settings import Settings, default_interpreter, variables
 
     config = loaded.config
     pyproject = root / "pyproject.toml"
@@ -326,6 +326,7 @@ def render_inputs_for(
         config.check.coverage,
         replace(target, variables=values),
         extends_lines(target, spec),
+        python_default=default_interpreter(python, target),
         default_branch=default_branch(root, config.release.branch),
     )
     return RenderInputs(settings.kind, settings.ci_provider, variables(settings))

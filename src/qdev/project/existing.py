@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qdev.config.models import QdevConfig
-from qdev.errors import UsageError
 from qdev.profile import state as profile_state
+from qdev.project.facts import read_pyproject
 
 USER_CODE = ("src/", "tests/")
 """An adopted repo's code is its own: the profile's sample package and tests are for new repos."""
@@ -45,7 +44,7 @@ class ExistingRepo:
 def read_existing(root: Path) -> ExistingRepo:
     if not root.is_dir():
         return ExistingRepo()
-    pyproject = _read_pyproject(root / "pyproject.toml")
+    pyproject = read_pyproject(root / "pyproject.toml")
     pyproject_name = _project_name(pyproject)
     has_pyproject = pyproject is not None
     unpackaged = pyproject is not None and "build-system" not in pyproject
@@ -75,17 +74,6 @@ def read_existing(root: Path) -> ExistingRepo:
         before,
         unpackaged,
     )
-
-
-def _read_pyproject(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(
-            f"{path}: is not valid TOML ({exc})", fix="fix the file, then run qdev init again"
-        ) from exc
 
 
 def _project_name(pyproject: dict[str, Any] | None) -> str | None:

@@ -66,6 +66,7 @@ class VersionKind(StrEnum):
     VERSIONEER = "versioneer"
     POETRY_DYNAMIC = "poetry-dynamic-versioning"
     PDM_SCM = "pdm-scm"
+    UV_DYNAMIC = "uv-dynamic-versioning"
     MODULE = "module"
     SETUP_PY = "setup.py"
     SETUP_CFG = "setup.cfg"
@@ -79,6 +80,7 @@ FROM_TAGS = frozenset(
         VersionKind.VERSIONEER,
         VersionKind.POETRY_DYNAMIC,
         VersionKind.PDM_SCM,
+        VersionKind.UV_DYNAMIC,
     }
 )
 
@@ -141,6 +143,8 @@ class RepoFacts:
     dependency_groups: tuple[str, ...] = ()
     migration: str | None = None
     """What uv cannot run as it stands: "poetry", "pipenv" or "setup.py"; None when it can."""
+    test_extra: str | None = None
+    """The optional-dependencies extra the tests need (test, tests, testing, else dev)."""
     tags: tuple[str, ...] = ()
     git: bool = False
     """The folder is inside a git work tree."""
@@ -149,8 +153,9 @@ class RepoFacts:
     def existing(self) -> bool:
         """Whether there is a project here at all (vs an empty or config-only folder)."""
         return any(
-            (self.root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")
-        ) or bool(self.packages)
+            (self.root / name).is_file()
+            for name in ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
+        )
 
 
 def read_facts(root: Path) -> RepoFacts:
@@ -160,7 +165,7 @@ def read_facts(root: Path) -> RepoFacts:
     setup_py = read_setup_py(root / "setup.py")
     project = _table(pyproject, "project")
     poetry = _table(pyproject, "tool", "poetry")
-    name = _name(project, poetry, setup_cfg, setup_py)
+    name = _declared("name", project, poetry, setup_cfg, setup_py)
     layout, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
     version = _version(root, pyproject, setup_cfg, setup_py, paths)
     tags, branch, ignored, in_git = _git_facts(root)
@@ -171,7 +176,7 @@ def read_facts(root: Path) -> RepoFacts:
         name=name,
         backend=_str(_table(pyproject, "build-system").get("build-backend")),
         version=version,
-        requires_python=_requires_python(project, poetry, setup_cfg, setup_py),
+        requires_python=_declared("requires-python", project, poetry, setup_cfg, setup_py),
         layout=layout,
         packages=packages,
         package_paths=paths,
@@ -189,9 +194,49 @@ def read_facts(root: Path) -> RepoFacts:
         dev_group=_dev_group(pyproject),
         dependency_groups=tuple(_table(pyproject, "dependency-groups")),
         migration=_migration(root, pyproject, poetry),
+        test_extra=_test_extra(project),
         tags=tuple(tags),
         git=in_git,
     )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a repo's code and tests are: the part of the facts that needs no git."""
+
+    packages: tuple[str, ...]
+    package_paths: tuple[str, ...]
+    test_paths: tuple[str, ...]
+
+    @property
+    def checked_paths(self) -> list[str]:
+        """The packages and the test folders outside them: what a type checker should read."""
+        outside = [
+            path
+            for path in self.test_paths
+            if not any(path == pkg or path.startswith(pkg + "/") for pkg in self.package_paths)
+        ]
+        return [*self.package_paths, *outside]
+
+
+def read_sources(root: Path) -> Sources:
+    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`."""
+    pyproject = read_pyproject(root / "pyproject.toml")
+    setup_cfg = read_setup_cfg(root / "setup.cfg")
+    setup_py = read_setup_py(root / "setup.py")
+    project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
+    name = _declared("name", project, poetry, setup_cfg, setup_py)
+    _, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
+    return Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
+
+
+def installs_itself(root: Path) -> bool:
+    """uv installs the project into its environment: it has [project] and is packaged."""
+    pyproject = read_pyproject(root / "pyproject.toml") or {}
+    if "project" not in pyproject:
+        return False
+    package = _table(pyproject, "tool", "uv").get("package")
+    return bool(package) if isinstance(package, bool) else "build-system" in pyproject
 
 
 # --- pyproject ------------------------------------------------------------------------------
@@ -220,31 +265,32 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _name(
+_DECLARED = {
+    # what: ([project] key, [tool.poetry] path, setup.cfg (section, key), setup.py keyword)
+    "name": ("name", ("name",), ("metadata", "name"), "name"),
+    "requires-python": (
+        "requires-python",
+        ("dependencies", "python"),
+        ("options", "python_requires"),
+        "python_requires",
+    ),
+}
+
+
+def _declared(
+    what: str,
     project: dict[str, Any],
     poetry: dict[str, Any],
     cfg: configparser.ConfigParser | None,
     setup_py: SetupPy | None,
 ) -> str | None:
+    """The first place that declares `what`: [project], [tool.poetry], setup.cfg, setup.py."""
+    project_key, poetry_path, (section, key), setup_key = _DECLARED[what]
     return (
-        _str(project.get("name"))
-        or _str(poetry.get("name"))
-        or cfg_get(cfg, "metadata", "name")
-        or _str((setup_py.literals if setup_py else {}).get("name"))
-    )
-
-
-def _requires_python(
-    project: dict[str, Any],
-    poetry: dict[str, Any],
-    cfg: configparser.ConfigParser | None,
-    setup_py: SetupPy | None,
-) -> str | None:
-    return (
-        _str(project.get("requires-python"))
-        or _str(_table(poetry, "dependencies").get("python"))
-        or cfg_get(cfg, "options", "python_requires")
-        or _str((setup_py.literals if setup_py else {}).get("python_requires"))
+        _str(project.get(project_key))
+        or _str(_table(poetry, *poetry_path[:-1]).get(poetry_path[-1]))
+        or cfg_get(cfg, section, key)
+        or _str((setup_py.literals if setup_py else {}).get(setup_key))
     )
 
 
@@ -500,6 +546,8 @@ def _dynamic_version(
         hatch_version = _table(tool, "hatch", "version")
         if hatch_version.get("source") == "vcs":
             return VersionSource(VersionKind.HATCH_VCS)
+        if hatch_version.get("source") == "uv-dynamic-versioning":
+            return VersionSource(VersionKind.UV_DYNAMIC)
         if _str(hatch_version.get("path")):
             return _module_version(root, hatch_version["path"])
     if backend.startswith("pdm"):
@@ -550,8 +598,10 @@ def _setuptools_files_version(
 
 def _poetry_dynamic(pyproject: dict[str, Any] | None) -> bool:
     table = _table(pyproject, "tool", "poetry-dynamic-versioning")
+    if isinstance(table.get("enable"), bool):
+        return bool(table["enable"])  # an sdist turns it off once the version is written in
     backend = _str(_table(pyproject, "build-system").get("build-backend")) or ""
-    return table.get("enable") is True or backend.startswith("poetry_dynamic_versioning")
+    return backend.startswith("poetry_dynamic_versioning")
 
 
 def _uses_versioneer(
@@ -764,6 +814,13 @@ def _dev_group(pyproject: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _test_extra(project: dict[str, Any]) -> str | None:
+    extras = project.get("optional-dependencies")
+    if not isinstance(extras, dict):
+        return None
+    return next((name for name in ("test", "tests", "testing", "dev") if name in extras), None)
+
+
 def _migration(root: Path, pyproject: dict[str, Any] | None, poetry: dict[str, Any]) -> str | None:
     if "project" in (pyproject or {}):
         return None
@@ -774,3 +831,40 @@ def _migration(root: Path, pyproject: dict[str, Any] | None, poetry: dict[str, A
     if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
         return "setup.py"
     return None
+
+
+def describe(facts: RepoFacts) -> list[tuple[str, str]]:
+    """The facts as (label, value) rows, for `qdev init --dry-run` and `--json`."""
+    version = facts.version.kind.value
+    if facts.version.value:
+        version += f" {facts.version.value}"
+    if facts.version.files:
+        version += f" ({', '.join(facts.version.files)})"
+    configs = ", ".join(f"{tool}: {path}" for tool, path in sorted(facts.tool_configs.items()))
+    ignored = ", ".join(f"{path} ({rule})" for path, rule in sorted(facts.ignored.items()))
+    rows = [
+        ("name", facts.name or "-"),
+        ("build backend", facts.backend or "none ([build-system] missing)"),
+        ("version", version),
+        ("requires-python", facts.requires_python or "-"),
+        ("layout", facts.layout),
+        ("packages", ", ".join(facts.package_paths) or "-"),
+        ("tests", ", ".join(facts.test_paths) or "-"),
+        ("default branch", facts.default_branch or "-"),
+        (
+            "tag format",
+            f"{facts.tag_format} (latest {facts.latest_tag})"
+            if facts.tag_format
+            else "- (no release tags)",
+        ),
+        ("tool configs", configs or "-"),
+        ("pre-commit", facts.pre_commit or "-"),
+        ("CI", ", ".join(facts.ci_files) or "-"),
+        ("generated", ", ".join(facts.generated) or "-"),
+        ("dev group", facts.dev_group or "- (a dev group is added)"),
+        ("test extra", facts.test_extra or "-"),
+        ("hidden by .gitignore", ignored or "-"),
+    ]
+    if facts.migration:
+        rows.append(("needs migration", facts.migration))
+    return rows

@@ -3,22 +3,48 @@
 The run is a pipeline: settle the settings (flags, the repo's own config, prompts, the
 profile's defaults), render the profile, plan what changes on disk, then (unless dry-run)
 write it all or nothing, `git init`, bootstrap the environment and optionally commit.
+
+Fault injection for tests: QDEV_INIT_FAIL_AT="<step>[:action]" with step `write`, `git` or
+`env` (each checked right after that step did its work) and action `fail` (raise) or `term`
+(SIGTERM to this process, as a CI runner cancelling or Ctrl-C would).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdev.ci.pipeline import without_unready_pipeline
 from qdev.errors import QdevError, UsageError
-from qdev.profile.apply import Action, Plan, apply_plan, check_writable, plan_files
+from qdev.profile.apply import (
+    Action,
+    Exact,
+    Journal,
+    Plan,
+    apply_plan,
+    check_writable,
+    plan_files,
+    undo_on_error,
+)
 from qdev.profile.render import RenderedFile, render_profile
 from qdev.profile.state import RenderInputs
-from qdev.project.existing import read_existing
-from qdev.project.settings import Ask, InitOptions, Settings, resolve_settings, variables
+from qdev.project import adopt
+from qdev.project import proof as proof_types
+from qdev.project.existing import ExistingRepo, read_existing
+from qdev.project.facts import RepoFacts, read_facts
+from qdev.project.settings import (
+    Adopted,
+    Ask,
+    InitOptions,
+    Settings,
+    resolve_settings,
+    variables,
+)
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
+
+FAULT_ENV = "QDEV_INIT_FAIL_AT"
 
 
 @dataclass
@@ -27,47 +53,222 @@ class InitResult:
     plan: Plan
     notes: list[str] = field(default_factory=list)
     commit: str | None = None
+    facts: RepoFacts | None = None
+    """The repo's facts when an existing repo was adopted; None for a new repo."""
+    proof: str | None = None
+    """How the adoption proved itself (the wheel built before and after), when it did."""
 
 
 def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
     root = _target(options.path)
+    facts = _read_facts(root)
     existing = read_existing(root)
-    settings = resolve_settings(options, root, existing, ask)
-    inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
-    rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
-    rendered, ci_note = without_unready_pipeline(rendered, settings, inputs.variables)
-    if existing.in_pyproject:
-        rendered = config_into_pyproject(rendered)
-    rendered = [item for item in rendered if existing.owns(item.path)]
-    if existing.unpackaged:
-        rendered = without_build_system(rendered)
-    plan = plan_files(root, rendered, settings.profile, force=options.force, inputs=inputs)
-    result = InitResult(settings, plan, [ci_note] if ci_note else [])
+    adopting = adopt.is_adoption(facts, existing)
+    migrating = adopting and facts is not None and facts.migration is not None
+    if migrating and facts is not None:
+        adopt.refuse_migration(facts, allowed=options.migrate)
     if options.dry_run:
-        return result
+        if migrating and facts is not None:
+            return _dry_run_migration(options, ask, root, facts)
+        return _plan(options, ask, root, existing, facts if adopting else None)
     check_writable(root)
     git_root = _git_root(root) if options.git else None
-    apply_plan(plan)
-    if options.git:
-        result.notes.append(_ensure_git(root, git_root))
-    if options.env:
-        from qdev.environment import ensure_env
+    journal = Journal()
+    journal.remember(root)
+    with undo_on_error(journal):
+        # Every failure or interrupt from here puts the folder back as it was; only a failing
+        # environment bootstrap (below) keeps the written files, and says so.
+        before = None
+        migrated = None
+        if migrating and facts is not None:
+            from qdev.project import migrate, proof
 
-        try:
-            report = ensure_env(root)
-        except QdevError as exc:
-            exc.message += f"\n(the repo's files are written: once fixed, run `qdev env` in {root})"
-            raise
-        kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
-        result.notes.append(
-            f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}"
-            + kernel
-        )
+            before = proof.wheel_before(root, facts)
+            migrated = migrate.run(root, facts, journal)
+            facts, existing = read_facts(root), read_existing(root)
+        result = _plan(options, ask, root, existing, facts if adopting else None)
+        if migrated:
+            result.notes.insert(0, migrated)
+        if result.facts is not None and (result.plan.writes or migrated):
+            result = _prove(options, ask, root, existing, result, before)
+        apply_plan(result.plan, journal)
+        _inject("write")
+        if options.git:
+            result.notes.append(_ensure_git(root, git_root, journal, result.facts))
+            _inject("git")
+        if options.env:
+            _bootstrap_env(root, journal, result)
+            _inject("env")
     if options.commit:
-        result.commit = _commit(root, settings, plan)
+        result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
             result.notes.append("git: nothing to commit, the repo already has every file")
     return result
+
+
+def _dry_run_migration(
+    options: InitOptions, ask: Ask | None, root: Path, facts: RepoFacts
+) -> InitResult:
+    """--dry-run --migrate: the migration and the adoption after it, done in a scratch copy."""
+    import shutil
+    import tempfile
+
+    from qdev.project import migrate
+
+    with tempfile.TemporaryDirectory(prefix="qdev-migrate-") as tmp:
+        copy = Path(tmp) / root.name
+        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
+        note = migrate.run(copy, facts, Journal())
+        migrated = (copy / "pyproject.toml").read_bytes()
+        result = _plan(options, ask, copy, read_existing(copy), read_facts(copy))
+    from qdev.profile.apply import Action, PlannedFile
+
+    original = (root / "pyproject.toml").read_bytes()
+    files = [PlannedFile("pyproject.toml", Action.MERGE, original, migrated, note)]
+    for item in result.plan.files:
+        if item.path == "pyproject.toml":
+            item = PlannedFile(item.path, item.action, original, item.new, item.detail)
+        files = [f for f in files if f.path != item.path] + [item]
+    result.plan = Plan(root, tuple(files), result.plan.state)
+    result.settings = dataclasses.replace(result.settings, root=root)
+    result.notes.insert(0, note)
+    return result
+
+
+def _inject(step: str) -> None:
+    import os
+
+    wanted = os.environ.get(FAULT_ENV, "")
+    name, _, action = wanted.partition(":")
+    if name != step:
+        return
+    if action == "term":
+        import signal
+        import time
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this sleep
+    raise QdevError(f"injected failure ({FAULT_ENV}={wanted})")
+
+
+def _prove(
+    options: InitOptions,
+    ask: Ask | None,
+    root: Path,
+    existing: ExistingRepo,
+    result: InitResult,
+    before: proof_types.Wheel | str | None = None,
+) -> InitResult:
+    """Prove the adoption; files qdev adds that the build would ship are left out, and said so."""
+    from qdev.project import proof
+
+    facts = result.facts
+    assert facts is not None
+    try:
+        result.proof = proof.prove(root, facts, result.plan, before)
+    except proof.ShipsNewFiles as shipped:
+        result = _plan(options, ask, root, existing, facts, leave_out=shipped.paths)
+        result.notes += [
+            f"{path} not written: the build takes every such file into the wheel, and the "
+            "wheel must stay as it was"
+            for path in shipped.paths
+        ]
+        result.proof = proof.prove(root, facts, result.plan, before)
+    return result
+
+
+def _read_facts(root: Path) -> RepoFacts | None:
+    """The folder's facts, after refusing (exit 2, nothing written) a pyproject that is invalid."""
+    if not root.is_dir():
+        return None
+    facts = read_facts(root)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        from qdev.project.validate import require_valid
+
+        require_valid(pyproject, then="run qdev init again")
+    return facts
+
+
+def _plan(
+    options: InitOptions,
+    ask: Ask | None,
+    root: Path,
+    existing: ExistingRepo,
+    facts: RepoFacts | None,
+    leave_out: tuple[str, ...] = (),
+) -> InitResult:
+    adopted = Adopted(facts.requires_python, facts.default_branch) if facts else None
+    settings = resolve_settings(options, root, existing, ask, adopted)
+    inputs = RenderInputs(settings.kind, settings.ci_provider, variables(settings))
+    rendered = render_profile(settings.profile, inputs.kind, inputs.ci_provider, inputs.variables)
+    rendered, ci_note = without_unready_pipeline(rendered, settings, inputs.variables)
+    notes: list[str] = [ci_note] if ci_note else []
+    exact: dict[str, Exact] = {}
+    if facts is not None:
+        # As `qdev sync` re-makes the profile's render for this repo (its base for a merge).
+        as_new = config_into_pyproject(rendered) if existing.in_pyproject else rendered
+        as_new = without_build_system(as_new) if existing.unpackaged else as_new
+        adoption = adopt.adopt_files(
+            rendered,
+            facts,
+            existing,
+            _current_texts(root, rendered),
+            raw={item.path: item.content for item in as_new},
+            force=options.force,
+        )
+        rendered, exact = adoption.files, adoption.exact
+        notes += adoption.notes
+        rendered = [item for item in rendered if item.path not in leave_out]
+    else:
+        if existing.in_pyproject:
+            rendered = config_into_pyproject(rendered)
+        rendered = [item for item in rendered if existing.owns(item.path)]
+        if existing.unpackaged:
+            rendered = without_build_system(rendered)
+    plan = plan_files(
+        root, rendered, settings.profile, force=options.force, inputs=inputs, exact=exact
+    )
+    return InitResult(settings, plan, notes, facts=facts)
+
+
+def _current_texts(root: Path, rendered: list[RenderedFile]) -> dict[str, str]:
+    names = {item.path for item in rendered} | {"pyproject.toml", "ruff.toml", ".ruff.toml"}
+    found = {}
+    for name in sorted(names):
+        path = root / name
+        if path.is_file():
+            try:
+                found[name] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
+    """`qdev env`: an interrupt undoes everything; a failure keeps the files and says so."""
+    from qdev.environment import ensure_env
+    from qdev.errors import Interrupted
+
+    for made in ("uv.lock", ".venv"):
+        journal.remember(root / made)
+    journal.remember(root / ".git" / "hooks" / "pre-commit")
+    try:
+        report = ensure_env(root)
+    except Interrupted:
+        raise
+    except QdevError as exc:
+        journal.files.clear()
+        journal.dirs.clear()
+        journal.trees.clear()
+        exc.message += (
+            f"\n(the repo's files are written and kept: once fixed, run `qdev env` in {root})"
+        )
+        raise
+    kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
+    result.notes.append(
+        f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}" + kernel
+    )
 
 
 def _target(path: Path) -> Path:
@@ -127,15 +328,19 @@ def _git_root(root: Path) -> Path | None:
     return git.find_root(probe)
 
 
-def _ensure_git(root: Path, git_root: Path | None) -> str:
+def _ensure_git(
+    root: Path, git_root: Path | None, journal: Journal, facts: RepoFacts | None
+) -> str:
     from qdev.tools import git
 
     if git_root is not None:
         if git_root.resolve() == root.resolve():
             return f"git: using the existing repository at {git_root}"
         return f"git: {root} is inside the existing repository at {git_root}; working there"
-    git.init(root, branch="main")
-    return f"git: new repository at {root} on branch main"
+    branch = (facts.default_branch if facts else None) or "main"
+    journal.remember(root / ".git")
+    git.init(root, branch=branch)
+    return f"git: new repository at {root} on branch {branch}"
 
 
 def _commit(root: Path, settings: Settings, plan: Plan) -> str | None:

@@ -28,23 +28,37 @@ def validate(name: str) -> tuple[str, str]:
         raise UsageError(
             f'"{name}" is not a valid project name: use letters, digits, "-", "_" and ".", '
             "starting and ending with a letter or digit",
-            fix=f"pass --name, e.g. --name {_suggest(name)}",
+            fix=f"pass --name, e.g. --name {suggest(name)}",
         )
     package = package_name(name)
     if not package.isidentifier() or keyword.iskeyword(package):
         raise UsageError(
             f'"{name}" gives the package name "{package}", which Python cannot import',
-            fix=f"pass --name starting with a letter, e.g. --name {_suggest(name)}",
+            fix=f"pass another --name, e.g. --name {suggest(name)}",
         )
     if package in sys.stdlib_module_names:
         raise UsageError(
             f'"{name}" gives the package name "{package}", which hides a standard library module',
-            fix=f"pass another --name, e.g. --name {package}-tools",
+            fix=f"pass another --name, e.g. --name {suggest(name)}",
         )
     return normalize(name), package
 
 
-def _suggest(name: str) -> str:
+def suggest(name: str) -> str:
+    """A name like `name` that qdev accepts: every fix it prints must itself be valid."""
     cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     cleaned = cleaned.lstrip("0123456789-")
-    return cleaned or "my-project"
+    for candidate in (cleaned, f"{cleaned}-lib", f"{cleaned}-tools"):
+        if candidate.strip("-") and _acceptable(candidate):
+            return candidate
+    return "my-project"
+
+
+def _acceptable(name: str) -> bool:
+    package = package_name(name)
+    return (
+        bool(DIST_NAME.match(name))
+        and package.isidentifier()
+        and not keyword.iskeyword(package)
+        and package not in sys.stdlib_module_names
+    )

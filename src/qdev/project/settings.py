@@ -34,6 +34,7 @@ class InitOptions:
     commit: bool = False
     dry_run: bool = False
     force: bool = False
+    migrate: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,18 @@ class Settings:
     profile: Profile
     extends: str
     """The [extends] line of the repo's qdev.toml."""
+    python_default: str = ""
+    """The interpreter of the repo's environment (.python-version); default the oldest."""
     default_branch: str = "main"
     """The branch CI runs on (besides pull/merge requests) and releases are cut from."""
 
 
 def resolve_settings(
-    options: InitOptions, root: Path, existing: ExistingRepo, ask: Ask | None
+    options: InitOptions,
+    root: Path,
+    existing: ExistingRepo,
+    ask: Ask | None,
+    adopted: Adopted | None = None,
 ) -> Settings:
     profile = _profile(options, existing, root)
     base = _profile_config(profile)
@@ -72,7 +79,12 @@ def resolve_settings(
     if name is None:
         name = ask("Project name", root.name, None) if ask else root.name
     dist, package = names.validate(name)
-    python = _python(options.python, config, existing, ask)
+    from_repo = None
+    if adopted is not None:
+        from qdev.project.requires_python import python_versions
+
+        from_repo = python_versions(adopted.requires_python, base.project.python)
+    python = _python(options.python, config, existing, None if adopted else ask, from_repo)
     provider = options.ci_provider or config.ci.provider
     if provider not in CI_PROVIDERS:
         raise UsageError(
@@ -90,13 +102,39 @@ def resolve_settings(
         config.check.coverage,
         profile,
         _extends_line(profile, root, options.profile is not None),
+        _default_interpreter(python, base.project.python),
+        (adopted.branch if adopted else None) or "main",
     )
 
 
+@dataclass(frozen=True)
+class Adopted:
+    """What an adopted repo already says about its Python versions and branch."""
+
+    requires_python: str | None
+    branch: str | None
+
+
+def _default_interpreter(python: Sequence[str], team: Sequence[str]) -> str:
+    """The oldest supported version the team also uses (so it is installed), else the oldest."""
+    return next((v for v in python if v in team), python[0])
+
+
+def default_interpreter(python: Sequence[str], profile: Profile) -> str:
+    """The repo's `.python-version`: as `qdev init` chose it, for `qdev sync` to render alike."""
+    return _default_interpreter(python, _profile_config(profile).project.python)
+
+
 def _python(
-    requested: Sequence[str] | None, config: QdevConfig, existing: ExistingRepo, ask: Ask | None
+    requested: Sequence[str] | None,
+    config: QdevConfig,
+    existing: ExistingRepo,
+    ask: Ask | None,
+    from_repo: Sequence[str] | None = None,
 ) -> tuple[str, ...]:
     versions = list(requested or [])
+    if not versions and from_repo and "project.python" not in existing.explicit:
+        versions = list(from_repo)
     if not versions and "project.python" not in existing.explicit and ask:
         answer = ask("Python versions, oldest first", ", ".join(config.project.python), None)
         versions = [part.strip() for part in answer.split(",") if part.strip()]
@@ -161,6 +199,7 @@ def variables(settings: Settings) -> dict[str, str]:
         kind=settings.kind,
         description=f"The {settings.name} {settings.kind}.",
         python_min=python_min,
+        python_default=settings.python_default or python_min,
         python_target="py" + python_min.replace(".", ""),
         requires_python=f">={python_min}",
         python_list=_toml_list(settings.python),

@@ -354,31 +354,6 @@ def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
     run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
 
 
-def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
-    """{path: "source:line:pattern"} for each of `paths` a .gitignore rule would hide.
-
-    Asks git about the paths as names (`--no-index`), so tracked files and files that do not
-    exist yet are judged by the rules alone.
-    """
-    from qdev.tools import process
-
-    result = process.run(
-        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", "--", *paths],
-        cwd=root,
-    )
-    found: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        rule, _, path = line.partition("\t")
-        source, _, rest = rule.partition(":")
-        if not source or not path:
-            continue
-        line_no, _, pattern = rest.partition(":")
-        if pattern.startswith("!"):
-            continue  # a negated rule un-ignores the path
-        found[path] = f"{source}:{line_no}:{pattern}"
-    return found
-
-
 # --- used by qdev sync and git profiles ------------------------------------------------------
 # The git binary through tools/process, never GitPython: `qdev sync --check` must start fast.
 
@@ -700,3 +675,38 @@ def valid_branch_name(name: str) -> bool:
     if not name or name.startswith("-"):
         return False
     return _cli(Path.cwd(), "check-ref-format", f"refs/heads/{name}").ok
+
+
+# --- used by adoption (qdev init on an existing repo) ---------------------------------------
+
+
+def ignored_by(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """{path: "source:line:pattern"} for each of `paths` a .gitignore rule would hide.
+
+    Asks git about the paths as names (`--no-index`), so tracked files and files that do not
+    exist yet are judged by the rules alone.
+    """
+    result = _cli(root, "check-ignore", "--no-index", "--verbose", "--non-matching", "--", *paths)
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        rule, _, path = line.partition("\t")
+        source, _, rest = rule.partition(":")
+        if not source or not path:
+            continue
+        line_no, _, pattern = rest.partition(":")
+        if pattern.startswith("!"):
+            continue  # a negated rule un-ignores the path
+        found[path] = f"{source}:{line_no}:{pattern}"
+    return found
+
+
+def scratch_clone(source: Path, target: Path) -> bool:
+    """A throw-away clone of `source`'s history (objects shared, no checkout) at `target`.
+
+    For building a copy of the repo whose version comes from tags. False when `source` has no
+    commit to clone.
+    """
+    cloned = _cli(source, "clone", "--quiet", "--shared", "--no-checkout", str(source), str(target))
+    if not cloned.ok or not _cli(target, "rev-parse", "-q", "--verify", "HEAD").ok:
+        return False
+    return _cli(target, "reset", "-q").ok

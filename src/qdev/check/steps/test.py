@@ -38,16 +38,21 @@ class Test(Step):
     def settings(self, ctx: StepContext) -> dict[str, Any]:
         return {**super().settings(ctx), "coverage": ctx.config.check.coverage}
 
-    def cov_source(self, ctx: StepContext) -> str:
-        if ctx.tool_settings("coverage").get("run", {}).get("source"):
-            return "--cov"
-        return "--cov=src" if (ctx.root / "src").is_dir() else "--cov=."
+    def cov_source(self, ctx: StepContext) -> list[str]:
+        if ctx.tool_settings("coverage").get("run", {}).get("source") or _source_elsewhere(ctx):
+            return ["--cov"]
+        from qdev.project.facts import read_sources
+
+        packages = read_sources(ctx.root).packages
+        if packages:
+            return [f"--cov={package}" for package in packages]  # the real packages, by name
+        return ["--cov=src"] if (ctx.root / "src").is_dir() else ["--cov=."]
 
     def execute(self, ctx: StepContext) -> Outcome:
         scratch = ctx.scratch or ctx.root
         coverage_json = scratch / "coverage.json"
         argv = [
-            ctx.tool("pytest"), "-p", "no:cacheprovider", "-rfE", self.cov_source(ctx),
+            ctx.tool("pytest"), "-p", "no:cacheprovider", "-rfE", *self.cov_source(ctx),
             "--cov-report=term-missing", f"--cov-report=json:{coverage_json}",
             f"--cov-fail-under={ctx.config.check.coverage:g}", *self.options(ctx).args,
         ]  # fmt: skip
@@ -84,3 +89,17 @@ class Test(Step):
             (line.strip("= ") for line in reversed(lines) if " passed" in line), "tests passed"
         )
         return Outcome(Status.PASSED, passed, (), result.output, command)
+
+
+def _source_elsewhere(ctx: StepContext) -> bool:
+    """coverage's `source` set in .coveragerc, setup.cfg or tox.ini: coverage knows it."""
+    from qdev.project._legacy import cfg_get, read_setup_cfg
+
+    for name, section in (
+        (".coveragerc", "run"),
+        ("setup.cfg", "coverage:run"),
+        ("tox.ini", "coverage:run"),
+    ):
+        if cfg_get(read_setup_cfg(ctx.root / name), section, "source"):
+            return True
+    return False

@@ -38,8 +38,13 @@ class Typecheck(Step):
 
     def targets(self, ctx: StepContext) -> list[str]:
         settings = ctx.tool_settings(self.tool_name(ctx))
-        if settings.get("files") or settings.get("include"):
+        if settings.get("files") or settings.get("include") or _files_elsewhere(ctx):
             return []
+        from qdev.project.facts import read_sources
+
+        real = read_sources(ctx.root).checked_paths
+        if real:
+            return ctx.existing(real)  # the repo's real packages, whatever its layout
         folders = [
             name
             for name in ("src", "tests")
@@ -87,6 +92,16 @@ class Typecheck(Step):
         return judged(
             result.ok, findings, output, argv, passed="no type errors", failed="{n} type error{s}"
         )
+
+
+def _files_elsewhere(ctx: StepContext) -> bool:
+    """mypy's own `files` set in mypy.ini, .mypy.ini or setup.cfg: mypy knows what to check."""
+    from qdev.project._legacy import cfg_get, read_setup_cfg
+
+    for name in ("mypy.ini", ".mypy.ini", "setup.cfg"):
+        if cfg_get(read_setup_cfg(ctx.root / name), "mypy", "files"):
+            return True
+    return False
 
 
 def _int(value: str | None) -> int | None:
