@@ -189,7 +189,7 @@ def test_an_unchanged_fleet_is_answered_from_the_memo_and_each_change_is_seen(
     assert {n: s.facts for n, s in again.items()} == {s.member.name: s.facts for s in first}
 
     repos = fleet / "repos"
-    with (repos / "r00" / ".github" / "workflows" / "ci.yml").open("a") as handle:
+    with (repos / "r00" / ".pre-commit-config.yaml").open("a") as handle:
         handle.write("# edited\n")  # a managed file: drift
     w.git(repos / "r02", "tag", "v9.9.9")  # a new release tag
     (repos / "r04" / "qdev.toml").write_text("[check]\ncoverage = 2000\n")  # config broken
