@@ -63,6 +63,7 @@ def test_sync_push_brings_every_clean_repo_to_the_latest_profile_and_a_rerun_cha
     assert "tool.ruff.line-length" in done[w.CONFLICT]["detail"]
     assert done[w.BROKEN]["action"] == "failed"
     assert "check.coverage" in done[w.BROKEN]["detail"]
+    assert f"{fleet / 'repos' / w.BROKEN / 'qdev.toml'}:" in done[w.BROKEN]["detail"]
     assert done[w.UNREACHABLE]["action"] == "failed"
     assert "does not exist" in done[w.UNREACHABLE]["detail"]
     for name in (w.CONFLICT, w.BROKEN):

@@ -19,6 +19,8 @@ from .conftest import RunQdev
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
+INDEX = "https://pypi.example.internal/simple/"
+SOURCE = ["--qdev-requirement", "qdev==1.4.2", "--qdev-index", INDEX]
 
 
 def small_fleet(folder: Path, count: int) -> None:
@@ -38,7 +40,9 @@ def test_the_pipeline_validates_against_its_ci_schema_with_shards_for_its_size(
     small_fleet(tmp_path, 30)
     flags = ["--check"] if check else []
 
-    ran = qdev("fleet", "status", "--ci-matrix", provider, "-g", "rates", *flags, cwd=tmp_path)
+    ran = qdev(
+        "fleet", "status", "--ci-matrix", provider, "-g", "rates", *flags, *SOURCE, cwd=tmp_path
+    )
 
     assert ran.code == 0, ran.err
     path = tmp_path / matrix.DEFAULT_FILES[provider]
@@ -52,6 +56,9 @@ def test_the_pipeline_validates_against_its_ci_schema_with_shards_for_its_size(
     assert "--group rates" in text
     assert ("--check" in text) == check
     assert "--from 'fleet-status-*.json'" in text
+    installs = text.count(f"uv tool install --index qdev={INDEX} qdev==1.4.2")
+    assert installs == (2 if provider == "github" else 1)  # gitlab: one shared template
+    assert "UV_INDEX_QDEV_PASSWORD" in text
     if provider == "github":
         assert pipeline["jobs"]["status"]["strategy"]["matrix"]["shard"] == list(
             range(1, shards + 1)
@@ -72,13 +79,42 @@ def test_shard_counts_follow_the_documented_numbers() -> None:
 
 def test_bad_matrix_requests_are_usage_errors(tmp_path: Path, qdev: RunQdev) -> None:
     small_fleet(tmp_path, 3)
-    unknown = qdev("fleet", "status", "--ci-matrix", "jenkins", cwd=tmp_path)
-    too_many = qdev("fleet", "status", "--ci-matrix", "gitlab", "--shards", "500")
-    with_shard = qdev("fleet", "status", "--ci-matrix", "github", "--shard", "1/2")
+    unknown = qdev("fleet", "status", "--ci-matrix", "jenkins", *SOURCE, cwd=tmp_path)
+    too_many = qdev("fleet", "status", "--ci-matrix", "gitlab", "--shards", "500", *SOURCE)
+    with_shard = qdev("fleet", "status", "--ci-matrix", "github", "--shard", "1/2", *SOURCE)
+    nowhere = qdev("fleet", "status", "--ci-matrix", "github")
+    half = qdev("fleet", "status", "--ci-matrix", "github", "--qdev-requirement", "qdev==1.4.2")
     assert (unknown.code, too_many.code, with_shard.code) == (2, 2, 2)
     assert "github, gitlab" in unknown.err
     assert "1 to 200" in too_many.err
     assert "drop --shard" in with_shard.err
+    assert (nowhere.code, half.code) == (2, 2)
+    assert "does not say where CI installs qdev from" in nowhere.err
+    assert "qdev_index" in nowhere.err
+    assert "give both" in half.err
+    assert not (tmp_path / matrix.DEFAULT_FILES["github"]).exists()
+
+
+def test_the_pipeline_installs_the_qdev_the_repos_team_profile_pins(
+    tmp_path: Path, qdev: RunQdev
+) -> None:
+    profile = tmp_path / "profile"
+    assert qdev("profile", "new", profile, "--name", "team").code == 0
+    manifest = profile / "profile.toml"
+    pins = f'[variables]\nqdev_requirement = "qdev==2.0.1"\nqdev_index = "{INDEX}"\n'
+    manifest.write_text(manifest.read_text().replace("[variables]\n", pins, 1))
+    repo = tmp_path / "alpha"
+    repo.mkdir()
+    (repo / "qdev.toml").write_text('[extends]\npath = "../profile"\n')
+    assert qdev("init", repo, "--kind", "library", "--yes", "--no-env", "--commit").code == 0
+    assert qdev("fleet", "add", repo, cwd=tmp_path).code == 0
+
+    ran = qdev("fleet", "status", "--ci-matrix", "gitlab")
+
+    assert ran.code == 0, ran.err
+    text = (tmp_path / matrix.DEFAULT_FILES["gitlab"]).read_text()
+    assert f"uv tool install --index qdev={INDEX} qdev==2.0.1" in text
+    assert "installing qdev==2.0.1" in ran.out
 
 
 @pytest.mark.e2e

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -399,6 +400,22 @@ def _register_status(group: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="With --ci-matrix: where to write it.")
         ] = None,
+        qdev_requirement: Annotated[
+            str | None,
+            typer.Option(
+                "--qdev-requirement",
+                help="With --ci-matrix: the qdev CI installs, e.g. qdev==1.4.2 (default: the "
+                "repos' team profile's qdev_requirement).",
+            ),
+        ] = None,
+        qdev_index: Annotated[
+            str | None,
+            typer.Option(
+                "--qdev-index",
+                help="With --ci-matrix: the index CI installs qdev from (default: the team "
+                "profile's qdev_index).",
+            ),
+        ] = None,
         merge_from: Annotated[
             list[str] | None,
             typer.Option(
@@ -426,7 +443,8 @@ def _register_status(group: typer.Typer) -> None:
         selection = selection_of(repo, group_name, tag, kind, where, shard)
         if ci_matrix is not None:
             flags = selection_flags(repo, group_name, tag, kind, where)
-            _write_matrix(fleet_file, selection, ci_matrix, shards, output, flags, check=check)
+            target = MatrixTarget(ci_matrix, shards, output, qdev_requirement, qdev_index)
+            _write_matrix(fleet_file, selection, target, flags, check=check)
             return
         if merge_from:
             document = reports.merge(_expand(merge_from))
@@ -467,12 +485,21 @@ def _expand(patterns: Sequence[str]) -> list[Path]:
     return paths
 
 
+@dataclass(frozen=True)
+class MatrixTarget:
+    """What --ci-matrix writes: for which CI, how many shards, where, installing which qdev."""
+
+    provider: str
+    shards: int | None
+    output: Path | None
+    requirement: str | None
+    index: str | None
+
+
 def _write_matrix(
     fleet_file: Path | None,
     selection: Selection,
-    provider: str,
-    shards: int | None,
-    output: Path | None,
+    target: MatrixTarget,
     flags: list[str],
     *,
     check: bool,
@@ -481,9 +508,11 @@ def _write_matrix(
 
     from qdev.errors import UsageError
     from qdev.fleet import matrix
+    from qdev.fleet.clones import workdir
     from qdev.fleet.select import by_labels
     from qdev.output import console
 
+    provider = target.provider
     if provider not in matrix.PROVIDERS:
         raise UsageError(
             f"--ci-matrix {provider}: unknown CI provider",
@@ -495,13 +524,18 @@ def _write_matrix(
 
     fleet = manifest.load(fleet_file)
     members = by_labels(fleet, selection)
-    count = shards or matrix.shard_count(len(members), check=check, provider=provider)
-    text = matrix.pipeline(provider, count, flags, check=check)
-    target = output or fleet.folder / matrix.DEFAULT_FILES[provider]
-    matrix.write(target, text)
+    roots = [workdir(fleet, m) for m in members]
+    source = matrix.choose_source(roots, target.requirement, target.index)
+    count = target.shards or matrix.shard_count(len(members), check=check, provider=provider)
+    text = matrix.pipeline(provider, count, flags, check=check, source=source)
+    path = target.output or fleet.folder / matrix.DEFAULT_FILES[provider]
+    matrix.write(path, text)
+    least, most = len(members) // count, -(-len(members) // count)
+    each = f"{most}" if least == most else f"{least}-{most}"
     console().print(
-        f"wrote {escape(str(target))}: {count} shard{'s' * (count != 1)} over "
-        f"{len(members)} repos ({len(members) // count or 1}-{-(-len(members) // count)} per shard)"
+        f"wrote {escape(str(path))}: {count} shard{'s' * (count != 1)} over {len(members)} "
+        f"repos ({each} per shard), installing {escape(source.requirement)} from "
+        f"{escape(source.index)}"
     )
 
 

@@ -169,7 +169,10 @@ def _guarded(fleet: Fleet, member: Member, options: CampaignOptions, journal: Jo
     try:
         return _campaign_repo(fleet, member, options, journal)
     except QdevError as exc:
-        outcome = Outcome(member.name, "failed", exc.message.splitlines()[0])
+        # Name the repo's own file, not the worktree's, which is gone when this is read.
+        where = str(worktree_path(journal, member))
+        detail = exc.message.splitlines()[0].replace(where, str(workdir(fleet, member)))
+        outcome = Outcome(member.name, "failed", detail)
         if not options.dry_run:
             journal.record(member.name, state="done", outcome=asdict(outcome))
         return outcome
