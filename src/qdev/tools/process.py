@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,13 +130,21 @@ def _communicate(
     proc: subprocess.Popen[str], args: list[str], input_text: str | None, timeout: float | None
 ) -> tuple[str | None, str | None]:
     try:
-        return proc.communicate(input=input_text, timeout=timeout)
+        with _ended_if_cut_short(proc):
+            return proc.communicate(input=input_text, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        kill_group(proc)
         raise ProcessTimeout(
             f"{' '.join(args)} did not finish within {timeout:g} s and was stopped",
             fix="raise the timeout or look at why the command hangs",
         ) from exc
+
+
+@contextlib.contextmanager
+def _ended_if_cut_short(proc: subprocess.Popen[str]) -> Iterator[None]:
+    """End the child's process group when we stop waiting for it: Ctrl-C (as Interrupted), a
+    timeout, any error."""
+    try:
+        yield
     except KeyboardInterrupt as exc:
         kill_group(proc)
         raise Interrupted("interrupted") from exc
@@ -282,18 +290,12 @@ def run_lines(
     errors: list[str] = []
     reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
     reader.start()
-    try:
+    with _ended_if_cut_short(proc):
         stdin.write(input_text)
         stdin.close()
         for line in stdout:
             on_line(line.rstrip("\n"))
         proc.wait()
-    except KeyboardInterrupt as exc:
-        kill_group(proc)
-        raise Interrupted("interrupted") from exc
-    except BaseException:
-        kill_group(proc)
-        raise
     reader.join()
     stdout.close()
     stderr.close()
