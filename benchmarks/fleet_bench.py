@@ -1,6 +1,6 @@
 """`qdev fleet status` over a fleet of local repos, against a shell loop asking the same things.
 
-Run: `uv run python benchmarks/fleet_bench.py [--repos 200] [--runs 3] [--jobs 0]`
+Run: `uv run python benchmarks/fleet_bench.py [--repos 200] [--runs 3] [--jobs 0] [--no-loop]`
 
 Set-up (not timed), in a temporary folder: a team profile made with `qdev profile new` and
 tagged v1.0.0 and v2.0.0; 12 repos made from it with `qdev init --no-env` (every kind, both
@@ -16,7 +16,9 @@ Timed, each configuration `--runs` times, interleaved round by round, medians:
   --count`, `log -- uv.lock`) and `qdev sync --check --json`, cold and warm the same way.
 
 Memory: the peak of the sum of resident memory over qdev and every process it started (sampled
-every 20 ms from /proc), and the largest single process (getrusage).
+every 20 ms from /proc), and the largest single process (getrusage). CPU: the user and system
+seconds of qdev and every process it started (getrusage of the waited children), which other
+work on a shared machine inflates far less than the wall-clock seconds.
 """
 
 from __future__ import annotations
@@ -157,7 +159,13 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, float]:
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -168,7 +176,7 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
     peak = memory.stop()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return seconds, peak
+    return seconds, peak, _children_cpu() - cpu
 
 
 def clear_memos(cache: Path) -> None:
@@ -181,6 +189,7 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--no-loop", action="store_true", help="time qdev only, not the loop")
     options = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="qdev-fleet-bench-"))
     cache = base / "cache"
@@ -193,13 +202,13 @@ def main() -> None:
         status = [*qdev(), "fleet", "status", "--json", "--jobs", str(options.jobs)]
         loop = ["bash", "-c", SHELL_LOOP, "loop", *repos]
         loop_env = {**env, "QDEV": qdev()[0]}
-        figures: dict[str, list[tuple[float, int]]] = {}
+        figures: dict[str, list[tuple[float, int, float]]] = {}
         plan = [
             ("qdev fleet status, cold", status, env, True),
             ("qdev fleet status, unchanged", status, env, False),
             ("shell loop, cold", loop, loop_env, True),
             ("shell loop, unchanged", loop, loop_env, False),
-        ]
+        ][: 2 if options.no_loop else 4]
         for round_ in range(1, options.runs + 1):
             for what, argv, run_env, cold in plan:
                 if cold:
@@ -209,11 +218,12 @@ def main() -> None:
                 print(f"  round {round_}: {what}: {took[0]:.2f} s", flush=True)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"\n{options.repos} repos, {os.cpu_count()} CPUs, medians of {options.runs} runs")
-        print(f"{'what':<32} {'seconds':>8} {'peak memory (tree)':>20}")
+        print(f"{'what':<32} {'seconds':>8} {'CPU seconds':>12} {'peak memory (tree)':>20}")
         for what, runs in figures.items():
-            seconds = statistics.median(s for s, _ in runs)
-            peak = max(m for _, m in runs) / 2**20
-            print(f"{what:<32} {seconds:>8.2f} {peak:>17.0f} MB")
+            seconds = statistics.median(s for s, _, _ in runs)
+            cpu = statistics.median(c for _, _, c in runs)
+            peak = max(m for _, m, _ in runs) / 2**20
+            print(f"{what:<32} {seconds:>8.2f} {cpu:>12.2f} {peak:>17.0f} MB")
         print(f"largest single process: {children / 1024:.0f} MB (getrusage)")
         print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
