@@ -6,6 +6,7 @@ The uv cache stays the real one, so tests that run real uv reuse what is already
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -83,6 +84,27 @@ def pyenv_selection() -> Callable[..., str]:
 
 
 ServeIndex = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def ci_ready_profile(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The built-in profile plus where CI installs qdev from, so that `qdev init` writes the
+    pipeline as it does for a team (the built-in profile cannot know a team's index). One copy
+    for all xdist workers: repos adopted by one worker and read by another record its path."""
+    from filelock import FileLock
+
+    from qdev.profile.source import builtin_path
+
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if worker_id != "master" else base) / "ci-ready-profile"
+    with FileLock(f"{folder}.lock"):
+        if not (folder / "profile.toml").exists():
+            shutil.copytree(builtin_path(), folder, dirs_exist_ok=True)
+            profile = folder / "profile.toml"
+            source = '[variables]\nqdev_requirement = "qdev==0.1.0"\nqdev_index = "{}"\n'
+            index = "https://pypi.example.internal/simple/"
+            profile.write_text(profile.read_text().replace("[variables]\n", source.format(index)))
+    return folder
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from qdev.tools.process import (
     ProcessTimeout,
     child_env,
     find_uv,
+    group_alive,
     kill_group,
     run,
     which,
@@ -178,6 +180,66 @@ def test_ctrl_c_while_waiting_ends_the_child_in_process(tmp_path: Path) -> None:
     with pytest.raises(Interrupted):
         run([PY, "-c", FAMILY, pidfile], timeout=30)
     assert_all_gone(pids)
+
+
+# A child that says it started, then waits until a file appears.
+GATED = textwrap.dedent(
+    """
+    import os, sys, time
+    open(sys.argv[1], "w").close()
+    while not os.path.exists(sys.argv[2]):
+        time.sleep(0.02)
+    print("done")
+    """
+)
+
+
+def interrupt_patient(started: Path, sig: signal.Signals, then: Callable[[], object]) -> list[str]:
+    """Once the GATED child has started, send `sig` to this process; once the patient callback
+    has told (the list this returns gets an entry), call `then`."""
+    told: list[str] = []
+
+    def interrupt() -> None:
+        while not started.exists():
+            time.sleep(0.02)
+        os.kill(os.getpid(), sig)
+        while not told:  # the first one was handled: what follows is not merged into it
+            time.sleep(0.02)
+        then()
+
+    threading.Thread(target=interrupt).start()
+    return told
+
+
+def test_a_patient_child_survives_a_first_interrupt_and_the_result_says_so(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    told = interrupt_patient(started, signal.SIGTERM, lambda: go.write_text(""))
+    pgids: list[int] = []
+    result = run(
+        [PY, "-c", GATED, started, go],
+        timeout=60,
+        on_start=pgids.append,
+        patient=lambda: told.append("waiting"),
+    )
+    assert result.ok
+    assert result.interrupted
+    assert result.stdout.strip() == "done"
+    assert told == ["waiting"]
+    assert len(pgids) == 1
+
+
+def test_a_second_interrupt_ends_a_patient_child(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "never"
+    told = interrupt_patient(started, signal.SIGINT, lambda: os.kill(os.getpid(), signal.SIGINT))
+    pgids: list[int] = []
+    with pytest.raises(Interrupted):
+        run(
+            [PY, "-c", GATED, started, go],
+            timeout=60,
+            on_start=pgids.append,
+            patient=lambda: told.append("waiting"),
+        )
+    assert not group_alive(pgids[0])
 
 
 def test_a_timeout_ends_the_child_and_its_grandchild(tmp_path: Path) -> None:

@@ -70,7 +70,9 @@ def handle_exception(exc: BaseException, *, verbose: bool = False) -> int:
     """Print the one message `exc` deserves and return the exit code for it."""
     if isinstance(exc, QdevError):
         if exc.exit_code == ExitCode.INTERRUPTED:
-            _err("qdev: interrupted")
+            # An interruption that left something to say (what was kept, how to go on) says it.
+            detail = "" if exc.message == "interrupted" else f": {exc.render()}"
+            _err(f"qdev: interrupted{detail}")
         else:
             _err(f"qdev: error: {exc.render()}")
         if exc.exit_code == ExitCode.MISSING_TOOL:

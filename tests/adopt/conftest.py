@@ -30,9 +30,10 @@ class Adopted:
 
 @pytest.fixture(scope="session")
 def shared_adopted(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_ready_profile: Path
 ) -> Callable[[str], Adopted]:
-    """`shared_adopted(case)`: the case made and adopted by `qdev init --yes --no-env`, once.
+    """`shared_adopted(case)`: the case made and adopted by `qdev init --yes --no-env`, once,
+    with a profile that says where CI installs qdev from (so the pipeline is written too).
 
     Never change the repo it returns: copy it first.
     """
@@ -47,7 +48,17 @@ def shared_adopted(
                 repo = make(case, folder / case)
                 env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
                 ran = process.run(
-                    [_python(), "-m", "qdev", "init", str(repo), "--yes", "--no-env"],
+                    [
+                        _python(),
+                        "-m",
+                        "qdev",
+                        "init",
+                        str(repo),
+                        "--yes",
+                        "--no-env",
+                        "--profile",
+                        str(ci_ready_profile),
+                    ],
                     cwd=folder,
                     env=env,
                     timeout=600,

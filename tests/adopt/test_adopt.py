@@ -7,6 +7,7 @@ files. The real projects of tests/corpus run the same through env, check and rel
 from __future__ import annotations
 
 import shutil
+import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -73,10 +74,12 @@ def test_adoption_never_touches_build_system_project_or_the_code(
 
 @pytest.mark.parametrize("case", ADOPTABLE)
 def test_running_adoption_twice_changes_nothing_the_second_time(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
+    case: str, capsys: pytest.CaptureFixture[str], shared_adopted: SharedAdopted
 ) -> None:
-    repo = tmp_path / case
-    shutil.copytree(shared_adopted(case).repo, repo, symlinks=True)
+    adopted = shared_adopted(case).repo
+    # A copy as deep as the adopted repo: qdev.toml names the profile folder by a relative path.
+    repo = Path(tempfile.mkdtemp(prefix="twice-", dir=adopted.parent.parent)) / case
+    shutil.copytree(adopted, repo, symlinks=True)
     git(repo, "add", "--all", "--force")
     git(repo, "commit", "-q", "-m", "adopt")
     before = tree_digest(repo)

@@ -241,6 +241,19 @@ def test_a_setup_py_with_src_and_literal_version(tmp_path: Path) -> None:
     assert facts.migration == "setup.py"
 
 
+def test_a_setup_py_naming_module_constants_in_its_setup_call(tmp_path: Path) -> None:
+    """empyrical's setup.py: `DISTNAME = "empyrical"` ... `setup(name=DISTNAME, ...)`."""
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "DISTNAME = 'old-lib'\nVERSION = '2.1.0'\nDISTNAME_DOC = DISTNAME + ' docs'\n"
+        "setup(name=DISTNAME, version=VERSION, description=DISTNAME_DOC)\n"
+    )
+    facts = read_facts(tmp_path)
+    assert facts.name == "old-lib"
+    assert facts.version.kind == VersionKind.SETUP_PY
+    assert facts.version.value == "2.1.0"
+
+
 def test_a_setup_cfg_with_attr_version_and_src_package_dir(tmp_path: Path) -> None:
     (tmp_path / "setup.cfg").write_text(
         "[metadata]\nname = cfg-lib\nversion = attr: cfg_lib.__version__\n\n"

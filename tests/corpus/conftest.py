@@ -58,7 +58,7 @@ def git(repo: Path, *args: str) -> process.ProcessResult:
 
 @pytest.fixture(scope="session")
 def adopted_project(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_ready_profile: Path
 ) -> Callable[[str], AdoptedProject]:
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base
@@ -71,7 +71,7 @@ def adopted_project(
             if not (folder / "done").exists():
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir()
-                _adopt(project, folder)
+                _adopt(project, folder, ci_ready_profile)
         return AdoptedProject(
             project,
             folder / name,
@@ -86,7 +86,7 @@ def adopted_project(
     return adopt
 
 
-def _adopt(project: Project, folder: Path) -> None:
+def _adopt(project: Project, folder: Path, profile: Path) -> None:
     repo = make_repo(project, folder / project.name)
     shutil.copytree(repo, folder / "pristine", ignore=shutil.ignore_patterns(".git"))
     remote = folder / "origin.git"
@@ -95,16 +95,17 @@ def _adopt(project: Project, folder: Path) -> None:
     assert git(repo, "push", "-q", "-u", "origin", project.branch, "--tags").ok
     assert git(repo, "remote", "set-head", "origin", project.branch).ok
     started = time.monotonic()
-    ran = qdev(repo, "init", ".", "--yes")
+    ran = qdev(repo, "init", ".", "--yes", "--profile", str(profile))
     if project.expect == "migrate":
         assert ran.returncode == 2, ran.output
         assert "qdev init --migrate" in ran.stderr, ran.stderr
         started = time.monotonic()
-        ran = qdev(repo, "init", ".", "--yes", "--migrate")
+        ran = qdev(repo, "init", ".", "--yes", "--migrate", "--profile", str(profile))
     seconds = time.monotonic() - started
-    if ran.ok:
-        # As a team member would: commit what qdev wrote. --no-verify because the old code's
-        # findings are not the adoption's to fix (the hook's own test commits a README edit).
+    if ran.ok or project.expect == "env-broken":
+        # As a team member would: commit what qdev wrote (an env-broken adoption keeps its
+        # files). --no-verify because the old code's findings are not the adoption's to fix (the
+        # hook's own test commits a README edit).
         assert git(repo, "add", "--all").ok
         committed = git(repo, "commit", "-q", "--no-verify", "-m", "chore: adopt the qdev standard")
         assert committed.ok, committed.output

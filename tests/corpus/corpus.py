@@ -40,9 +40,6 @@ class Project:
     why: str
     test_args: tuple[str, ...] = ()
     """The part of the project's own tests the corpus runs (all of them is minutes for some)."""
-    release_now: str = "fails"
-    """Whether `qdev release --dry-run` holds today ("fails": a strict xfail naming branch
-    release, so it flips when the release history work lands)."""
 
     @property
     def tag(self) -> str:

@@ -277,6 +277,16 @@ def test_a_half_done_release(repo: Path, doctor: RunDoctor) -> None:
     assert str(finding["fix"]).startswith("qdev release --continue")
 
 
+def test_a_damaged_release_journal_is_a_problem_with_how_to_recover(
+    repo: Path, doctor: RunDoctor
+) -> None:
+    (repo / ".git" / "qdev-release.json").write_text('{"version": "0.1.1", "tag": "v0.1')
+    finding = doctor(repo).findings["release"]
+    assert finding["status"] == "problem"
+    assert "is damaged: it is not valid JSON" in str(finding["what"])
+    assert "rm -r" in str(finding["fix"])
+
+
 def test_outside_a_repo_only_the_machine_is_diagnosed(tmp_path: Path, doctor: RunDoctor) -> None:
     done = doctor(tmp_path)
     assert done.report["root"] is None

@@ -41,20 +41,3 @@ def copy_repo(made: Path, target: Path) -> Path:
 
 def qdev_python() -> str:
     return sys.executable
-
-
-def team_profile(folder: Path) -> Path:
-    """A copy of the built-in profile that says where CI installs qdev from, so that `qdev init`
-    writes the pipeline (the built-in profile cannot know a team's index)."""
-    from qdev.profile.source import builtin_path
-
-    shutil.copytree(builtin_path(), folder)
-    path = folder / "profile.toml"
-    path.write_text(
-        path.read_text().replace(
-            "[variables]\n",
-            '[variables]\nqdev_requirement = "qdev==0.1.0"\n'
-            'qdev_index = "https://pypi.example.internal/simple/"\n',
-        )
-    )
-    return folder

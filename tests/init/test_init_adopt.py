@@ -9,7 +9,7 @@ import pytest
 
 from qdev.tools import process
 
-from .helpers import MadeRepo, RunQdev, copy_repo, snapshot, team_profile
+from .helpers import MadeRepo, RunQdev, copy_repo, snapshot
 
 HAND_WRITTEN = """\
 # Pricing library of the rates desk. Keep the tables in this order, the deploy job reads them.
@@ -143,15 +143,16 @@ def test_force_replaces_a_differing_file_and_keeps_a_backup(existing: Path, qdev
     assert (existing / "pyproject.toml.qdev-backup").read_text() == HAND_WRITTEN
 
 
-def test_adoption_follows_the_repos_own_qdev_toml(tmp_path: Path, qdev: RunQdev) -> None:
+def test_adoption_follows_the_repos_own_qdev_toml(
+    tmp_path: Path, qdev: RunQdev, ci_ready_profile: Path
+) -> None:
     repo = tmp_path / "signals"
     repo.mkdir()
     (repo / "qdev.toml").write_text(
         '# our policy\n[project]\nname = "fx-signals"\nkind = "research"\npython = ["3.12"]\n\n'
         '[ci]\nprovider = "gitlab"\n'
     )
-    profile = team_profile(tmp_path / "profile")
-    ran = qdev("init", repo, "--profile", profile, "--yes", "--no-env", "--no-git")
+    ran = qdev("init", repo, "--profile", ci_ready_profile, "--yes", "--no-env", "--no-git")
     assert ran.code == 0, ran.err
     assert (repo / "notebooks" / "explore.ipynb").is_file()
     assert (repo / ".gitlab-ci.yml").is_file()

@@ -10,7 +10,7 @@ import pytest
 
 from qdev.tools import process
 
-from .helpers import RunQdev, team_profile
+from .helpers import RunQdev
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 
@@ -24,11 +24,16 @@ CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 )
 @pytest.mark.parametrize("kind", ["library", "research", "service"])
 def test_the_pipeline_validates_against_its_schema(
-    tmp_path: Path, qdev: RunQdev, provider: str, pipeline: str, schema: str, kind: str
+    tmp_path: Path,
+    qdev: RunQdev,
+    ci_ready_profile: Path,
+    provider: str,
+    pipeline: str,
+    schema: str,
+    kind: str,
 ) -> None:
-    profile = team_profile(tmp_path / "profile")
     ran = qdev(
-        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--profile", profile,
+        "init", tmp_path / "demo", "--kind", kind, "--ci", provider, "--profile", ci_ready_profile,
         "--yes", "--no-env", "--no-git",
     )  # fmt: skip
     assert ran.code == 0, ran.err

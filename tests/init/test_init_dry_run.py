@@ -14,7 +14,7 @@ from qdev.profile.render import render_profile
 from qdev.project.existing import ExistingRepo
 from qdev.project.settings import InitOptions, resolve_settings, variables
 
-from .helpers import RunQdev, snapshot, team_profile
+from .helpers import RunQdev, snapshot
 
 
 def every_rendered_path(kind: str) -> list[str]:
@@ -87,7 +87,7 @@ def test_a_team_profile_folder_is_used_and_named_by_a_relative_path(
 
 
 def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
-    tmp_path: Path, qdev: RunQdev
+    tmp_path: Path, qdev: RunQdev, ci_ready_profile: Path
 ) -> None:
     ran = qdev(
         "init",
@@ -97,7 +97,7 @@ def test_python_versions_from_the_command_line_set_the_floor_and_the_ci_matrix(
         "--ci",
         "gitlab",
         "--profile",
-        team_profile(tmp_path / "profile"),
+        ci_ready_profile,
         "--yes",
         "--no-env",
         "--no-git",

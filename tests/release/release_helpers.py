@@ -137,6 +137,19 @@ def snapshot(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
     }
 
 
+def release_at_fault(root: Path, fault: str) -> subprocess.CompletedProcess[str]:
+    """A release with `fault` injected (QDEV_RELEASE_FAIL_AT, e.g. "push:term-after")."""
+    return run_cli(root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault})
+
+
+def crash(repo: ReleaseRepo, fault: str) -> None:
+    """A release killed (SIGKILL) at `fault`, e.g. "commit:kill-after", as a crash would."""
+    import signal
+
+    killed = release_at_fault(repo.root, fault)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
 def run_cli(
     root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -151,3 +164,22 @@ def run_cli(
         timeout=300,
         check=False,
     )
+
+
+def synthetic_repo(case: str, target: Path) -> Path:
+    """One of the made-up repos adoption is tested on (tests/adopt/synthetic.py), per version
+    source and tag format; loaded by its path, as each test area is a package of its own."""
+    import importlib.util
+
+    name = "_adopt_synthetic"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(__file__).resolve().parents[1] / "adopt" / "synthetic.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)
+    made: Path = module.make(case, target)
+    return made

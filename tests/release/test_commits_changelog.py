@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -55,6 +55,7 @@ types = st.sampled_from(["feat", "fix", "perf", "docs", "chore", "refactor"])
 words = st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=20)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(types, st.none() | words, st.booleans(), words)
 def test_a_generated_header_parses_back(
     kind: str, scope: str | None, bang: bool, text: str
@@ -69,6 +70,7 @@ def test_a_generated_header_parses_back(
     )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(st.text(), st.text())
 def test_parsing_never_fails_on_any_text(subject: str, body: str) -> None:
     parse_commit("e" * 40, subject, body)

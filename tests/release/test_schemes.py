@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -60,6 +60,7 @@ def bump_or_refuse(scheme: str, current: str, bump: str, pre: str | None) -> str
     return None
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(semver_versions(), st.sampled_from(BUMPS), pres)
 def test_semver_bump_parses_goes_up_and_round_trips(
     current: str, bump: str, pre: str | None
@@ -70,6 +71,7 @@ def test_semver_bump_parses_goes_up_and_round_trips(
         assert len(Version(new).release) == 3
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(pep440_versions(), st.sampled_from((*BUMPS, "post", "dev")), pres)
 def test_pep440_bump_parses_goes_up_and_round_trips(
     current: str, bump: str, pre: str | None
@@ -83,6 +85,7 @@ calver_formats = st.sampled_from(["YYYY.0M.MICRO", "YYYY.MM.DD", "YY.0M.0D", "YY
 days = st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31))
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # timing: benchmarks' job
 @given(calver_formats, days, st.integers(0, 30), st.integers(0, 3), pres)
 def test_calver_bump_parses_goes_up_and_round_trips(
     fmt: str, today: date, days_back: int, releases_before: int, pre: str | None

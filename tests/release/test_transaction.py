@@ -4,7 +4,6 @@ step, a remote that rejects the push, kill -9 with --continue and --abort, dry r
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from qdev.cli.app import run
 from qdev.release.journal import pending_warning
 
-from .release_helpers import ReleaseRepo, git, run_cli, snapshot
+from .release_helpers import ReleaseRepo, crash, git, release_at_fault, run_cli, snapshot
 
 PRE_PUSH_STEPS = ["version", "changelog", "commit", "tag", "build", "verify", "push"]
 pytestmark = pytest.mark.e2e
@@ -129,10 +128,7 @@ def test_a_push_rejected_by_the_remote_rolls_everything_back(
     ["version:kill-after", "commit:kill-after", "tag:kill-after", "build:kill", "push:kill-after"],
 )
 def test_a_release_killed_midway_warns_and_continues(release_repo: ReleaseRepo, fault: str) -> None:
-    killed = run_cli(
-        release_repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault}
-    )
-    assert killed.returncode == -signal.SIGKILL
+    crash(release_repo, fault)
     warning = pending_warning(release_repo.root / "src")
     assert warning is not None
     assert "release 0.2.0 is half-done" in warning
@@ -154,10 +150,7 @@ def test_a_release_killed_before_the_push_can_be_aborted(
     release_repo: ReleaseRepo, fault: str
 ) -> None:
     before, remote = snapshot(release_repo.root), release_repo.remote_refs()
-    killed = run_cli(
-        release_repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault}
-    )
-    assert killed.returncode == -signal.SIGKILL
+    crash(release_repo, fault)
     aborted = run_cli(release_repo.root, "release", "--abort")
     assert aborted.returncode == 0, aborted.stderr
     assert "undone" in aborted.stdout
@@ -167,13 +160,7 @@ def test_a_release_killed_before_the_push_can_be_aborted(
 
 
 def test_abort_after_the_push_deletes_nothing(release_repo: ReleaseRepo) -> None:
-    killed = run_cli(
-        release_repo.root,
-        "release",
-        "--skip-checks",
-        env={"QDEV_RELEASE_FAIL_AT": "push:kill-after"},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    crash(release_repo, "push:kill-after")
     aborted = run_cli(release_repo.root, "release", "--abort")
     assert aborted.returncode == 0
     assert "pushed already, so nothing was undone" in aborted.stdout
@@ -220,9 +207,7 @@ def test_an_interrupted_release_rolls_back_and_exits_130(
     release_repo: ReleaseRepo, fault: str
 ) -> None:
     before, remote = snapshot(release_repo.root), release_repo.remote_refs()
-    stopped = run_cli(
-        release_repo.root, "release", "--skip-checks", env={"QDEV_RELEASE_FAIL_AT": fault}
-    )
+    stopped = release_at_fault(release_repo.root, fault)
     assert stopped.returncode == 130, stopped.stderr
     assert snapshot(release_repo.root) == before
     assert release_repo.remote_refs() == remote

@@ -36,6 +36,7 @@ def read_setup_py(path: Path) -> SetupPy | None:
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return SetupPy(text="")
     call = _setup_call(tree)
+    constants = _module_constants(tree)
     literals: dict[str, Any] = {}
     where: str | None = None
     scm = "setuptools_scm" in text and "use_scm_version" in text
@@ -47,11 +48,29 @@ def read_setup_py(path: Path) -> SetupPy | None:
                 where = _find_packages_where(keyword.value)
             if keyword.arg == "use_scm_version":
                 scm = not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)
+            if isinstance(keyword.value, ast.Name) and keyword.value.id in constants:
+                literals[keyword.arg] = constants[keyword.value.id]
+                continue
             try:
                 literals[keyword.arg] = ast.literal_eval(keyword.value)
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 continue
     return SetupPy(literals, where, "versioneer" in text, scm, text)
+
+
+def _module_constants(tree: ast.Module) -> dict[str, Any]:
+    """Module-level `NAME = <literal>` bindings (`DISTNAME = "empyrical"` ... `name=DISTNAME`),
+    so a setup() keyword that names one reads as its value."""
+    constants: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    constants[target.id] = ast.literal_eval(node.value)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    constants.pop(target.id, None)
+    return constants
 
 
 def _setup_call(tree: ast.AST) -> ast.Call | None:

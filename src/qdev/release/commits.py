@@ -29,7 +29,18 @@ class Commit:
     breaking_note: str | None
 
 
+def parse_message(sha: str, message: str) -> Commit:
+    """A commit from its whole message: the header is the first line alone, the rest is body.
+
+    (git's own %s joins the first paragraph into one line, which would read `feat(x` on one line
+    and `): y` on the next as a feat.)
+    """
+    header, _, body = message.partition("\n")
+    return parse_commit(sha, header, body)
+
+
 def parse_commit(sha: str, subject: str, body: str = "") -> Commit:
+    subject = subject.split("\n", 1)[0].rstrip("\r")
     match = _HEADER.match(subject.strip())
     note_match = _BREAKING.search(body) if "BREAKING" in body else None
     note = note_match.group("note").strip() or None if note_match else None
@@ -48,8 +59,9 @@ def parse_commit(sha: str, subject: str, body: str = "") -> Commit:
     )
 
 
-def parse_records(records: Iterable[tuple[str, str, str]]) -> list[Commit]:
-    return [parse_commit(sha, subject, body) for sha, subject, body in records]
+def parse_messages(records: Iterable[tuple[str, str]]) -> list[Commit]:
+    """Commits from (sha, whole message) pairs."""
+    return [parse_message(sha, message) for sha, message in records]
 
 
 def bump_for(commits: Sequence[Commit], current: Version) -> str | None:

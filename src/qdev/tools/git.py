@@ -6,7 +6,7 @@ tracked, what changed since a ref) and never imports `git` itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,21 +278,50 @@ def tag_exists(repo: git.Repo, tag: str) -> bool:
     return run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")[0] == 0
 
 
+def tag_object(repo: git.Repo, tag: str) -> str | None:
+    """The SHA `refs/tags/<tag>` points at (the tag object of an annotated tag), or None."""
+    code, out, _ = run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")
+    return out.strip() if code == 0 else None
+
+
 def rev_parse(repo: git.Repo, rev: str) -> str | None:
     """The full SHA `rev` names, or None when it names nothing."""
     code, out, _ = run_status(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}")
     return out.strip() if code == 0 else None
 
 
-def log_records(repo: git.Repo, rev_range: str) -> list[tuple[str, str, str]]:
-    """(sha, subject, body) of every commit in `rev_range`, newest first, from one `git log`."""
-    out = run(repo, "log", "--no-color", "--format=%H%x1f%s%x1f%b%x1e", rev_range)
+def log_messages(repo: git.Repo, rev_range: str) -> list[tuple[str, str]]:
+    """(sha, whole raw message) of every commit in `rev_range`, newest first, from one `git log`.
+
+    Records are NUL-separated (a message cannot hold NUL), so any text in a message is safe.
+    """
+    out = run(repo, "log", "-z", "--no-color", "--format=%H%n%B", rev_range)
     records = []
-    for chunk in out.split("\x1e"):
-        fields = chunk.strip("\n").split("\x1f")
-        if len(fields) == 3:
-            records.append((fields[0], fields[1], fields[2].strip()))
+    for chunk in out.split("\0"):
+        sha, _, message = chunk.strip("\n").partition("\n")
+        if sha:
+            records.append((sha, message.strip("\n")))
     return records
+
+
+def is_shallow(repo: git.Repo) -> bool:
+    return run(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def shallow_boundaries(repo: git.Repo) -> list[str]:
+    """The commits where a shallow clone's history is cut (their parents are missing)."""
+    path = Path(run(repo, "rev-parse", "--git-path", "shallow").strip())
+    if not path.is_absolute():
+        path = Path(repo.working_tree_dir or ".") / path
+    try:
+        return path.read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+def common_dir(repo: git.Repo) -> Path:
+    """The folder the worktrees of a repository share (refs, packed-refs, config)."""
+    return Path(repo.common_dir)
 
 
 def upstream_remote(repo: git.Repo, branch: str) -> str | None:
@@ -349,9 +378,39 @@ def reset_index_to(repo: git.Repo, sha: str) -> None:
     run(repo, "reset", "-q", "--mixed", sha)
 
 
-def push_atomic(repo: git.Repo, remote: str, *refspecs: str) -> None:
-    """Push all `refspecs` or none of them."""
-    run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
+def move_branch_to(repo: git.Repo, sha: str, paths: Sequence[str]) -> None:
+    """Move the branch to `sha` and reset only `paths` in the index: whatever else the user
+    staged stays staged, and no file in the work tree changes."""
+    run(repo, "reset", "-q", "--soft", sha)
+    if paths:
+        run(repo, "reset", "-q", sha, "--", *paths)
+
+
+def commit_parent_and_summary(repo: git.Repo, sha: str) -> tuple[str | None, str]:
+    """The first parent of `sha` (None for a root commit) and its message's first line."""
+    out = run(repo, "log", "-1", "--format=%P%n%B", sha)
+    parents, _, message = out.partition("\n")
+    return (parents.split()[0] if parents.split() else None), message.partition("\n")[0]
+
+
+def push_atomic(
+    repo: git.Repo,
+    remote: str,
+    *refspecs: str,
+    on_start: Callable[[int], None] | None = None,
+    patient: Callable[[], None] | None = None,
+) -> ProcessResult:
+    """Push all `refspecs` or none of them, in a process group of its own (a Ctrl-C at the
+    terminal does not reach it); see `process.run` for `on_start` and `patient`."""
+    from qdev.tools import process
+
+    return process.run(
+        ["git", "push", "--atomic", "--porcelain", remote, *refspecs],
+        cwd=str(repo.working_tree_dir or "."),
+        env=process.child_env({"GIT_TERMINAL_PROMPT": "0"}),
+        on_start=on_start,
+        patient=patient,
+    )
 
 
 # --- used by qdev sync and git profiles ------------------------------------------------------

@@ -16,10 +16,9 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from qdev.errors import Interrupted, ToolFailed, ToolMissing, UsageError
 
@@ -36,9 +35,6 @@ INSTALL_HINTS: dict[str, str] = {
     "gpg": "apt-get install gnupg",
 }
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 GRACE_SECONDS = 1.0
 
 
@@ -53,6 +49,8 @@ class ProcessResult:
     stdout: str
     stderr: str
     seconds: float
+    interrupted: bool = False
+    """A first Ctrl-C or SIGTERM came while the child ran and was told to finish (`patient`)."""
 
     @property
     def ok(self) -> bool:
@@ -104,18 +102,57 @@ def run(
     timeout: float | None = None,
     capture: bool = True,
     input_text: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    patient: Callable[[], None] | None = None,
 ) -> ProcessResult:
     """Run `argv` to completion and return its result; a non-zero exit is not an error here.
 
     `env` replaces the environment when given (build it with `child_env`). With
-    `capture=False` the child's output goes straight to our terminal.
+    `capture=False` the child's output goes straight to our terminal. `on_start` gets the
+    child's pid (also its process group) as soon as it runs. With `patient`, work that must
+    not be cut short (a push) survives a first Ctrl-C or SIGTERM: `patient` is called, the
+    child runs on and the result says `interrupted`; a second one ends the child (Interrupted).
     """
     args = _arguments(argv)
     started = time.monotonic()
     proc = _start(args, cwd, env, capture=capture, feed_stdin=input_text is not None)
-    stdout, stderr = _communicate(proc, args, input_text, timeout)
+    if on_start is not None:
+        try:
+            on_start(proc.pid)
+        except BaseException:
+            kill_group(proc)
+            raise
+    with _first_interrupt_waits(patient) as interrupted:
+        stdout, stderr = _communicate(proc, args, input_text, timeout)
     seconds = time.monotonic() - started
-    return ProcessResult(tuple(args), proc.returncode, stdout or "", stderr or "", seconds)
+    return ProcessResult(
+        tuple(args), proc.returncode, stdout or "", stderr or "", seconds, bool(interrupted)
+    )
+
+
+@contextlib.contextmanager
+def _first_interrupt_waits(patient: Callable[[], None] | None) -> Iterator[list[int]]:
+    """While the body runs, a first SIGINT or SIGTERM only calls `patient` and is remembered
+    (in the yielded list); a second raises KeyboardInterrupt as usual."""
+    import threading
+
+    if patient is None or threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    seen: list[int] = []
+
+    def first(signum: int, frame: object) -> None:
+        if seen:
+            raise KeyboardInterrupt
+        seen.append(signum)
+        patient()
+
+    previous = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield seen
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _arguments(argv: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -261,6 +298,17 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of group `pgid` still runs (one of another user's counts)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -24,10 +24,8 @@ class HalfDoneRelease(Diagnosis):
             return skipped("not a git repository")
         try:
             pending = journal.load(git_dir)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            return problem(
-                f"{journal.journal_path(git_dir)} cannot be read ({exc})", "qdev release --abort"
-            )
+        except journal.JournalDamaged as exc:
+            return problem(exc.message, exc.fix or "qdev release --abort")
         if pending is None:
             return ok("no release in progress")
         done = ", ".join(pending.done) or "nothing"
