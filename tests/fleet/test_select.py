@@ -4,6 +4,7 @@ the acceptance fleet."""
 from __future__ import annotations
 
 import json
+import re
 import string
 from pathlib import Path
 
@@ -31,6 +32,14 @@ from .conftest import RunQdev
 VALUE = st.text(string.ascii_letters + string.digits + "._-*/", min_size=1, max_size=20)
 
 
+def compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
 @st.composite
 def expressions(draw: st.DrawFn) -> Where:
     field = draw(st.sampled_from(FIELDS))
@@ -38,6 +47,8 @@ def expressions(draw: st.DrawFn) -> Where:
         op = draw(st.sampled_from(["=", "!=", *ORDERING]))
         parts = draw(st.lists(st.integers(0, 99), min_size=1, max_size=3))
         value = draw(st.sampled_from(["", "v"])) + ".".join(map(str, parts))
+    elif field == "grep":  # a regular expression: only valid ones are expressions
+        op, value = "=", draw(VALUE.filter(compiles))
     elif field in FILE_FIELDS:
         op, value = "=", draw(VALUE.filter(lambda v: ".." not in v and not v.startswith("/")))
     else:
