@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
             code = answer_from_memo(args[1:])
             if code is not None:
                 return code
+        if args[:2] == ["fleet", "status"]:
+            # A fleet whose repos are all unchanged since the last status (fleet/fastpath.py).
+            from qdev.fleet.fastpath import answer_from_memo as fleet_from_memo
+
+            code = fleet_from_memo(args[2:])
+            if code is not None:
+                return code
         from qdev.cli.app import run
 
         return run(args)

@@ -41,6 +41,7 @@ COMMANDS: list[str] = [
     "doctor",
     "ci",
     "data",
+    "fleet",
 ]
 
 COMPLETE_VAR = "_QDEV_COMPLETE"

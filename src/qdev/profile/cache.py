@@ -38,6 +38,11 @@ class ProfileUnavailable(QdevError):
     exit_code = ExitCode.MISSING_TOOL
 
 
+_RESOLVED: dict[tuple[str, str], str] = {}
+"""(mirror, tag or commit) -> commit, for this process: a fleet of repos pinning the same tag
+asks git once. Forgotten for a mirror whenever it is fetched."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     folder: Path
@@ -108,7 +113,12 @@ def fetch(
     if FULL_SHA.match(ref) and (tree_path(ref) / "profile.toml").is_file():
         return Fetched(tree_path(ref), ref)
     mirror = mirror_path(target)
+    known = None if branch else _RESOLVED.get((str(mirror), ref))
+    if known is not None and mirror.is_dir():
+        return Fetched(_tree(mirror, known), known)
     commit = _resolve(target, mirror, ref, branch=branch, offline=offline, refresh=refresh)
+    if not branch:
+        _RESOLVED[(str(mirror), ref)] = commit
     return Fetched(_tree(mirror, commit), commit)
 
 
@@ -182,6 +192,7 @@ def _remote_env() -> dict[str, str]:
 def _clone(url: str, mirror: Path) -> None:
     from qdev.tools import git
 
+    _forget(mirror)
     mirror.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=mirror.parent, prefix=".clone-"))
     try:
@@ -197,9 +208,15 @@ def _clone(url: str, mirror: Path) -> None:
         _remove_tree(staging)
 
 
+def _forget(mirror: Path) -> None:
+    for key in [key for key in _RESOLVED if key[0] == str(mirror)]:
+        _RESOLVED.pop(key, None)
+
+
 def _fetch(url: str, mirror: Path) -> None:
     from qdev.tools import git
 
+    _forget(mirror)
     try:
         git.fetch_mirror(mirror, _remote_env())
     except git.GitError as exc:
@@ -254,3 +271,19 @@ def newer_tags(url: str, relative_to: Path, than: str) -> list[str]:
     floor = semver_key(than.removeprefix("v"))
     found = [t for t in tags if semver_key(t.removeprefix("v")) > floor]
     return sorted(found, key=lambda t: semver_key(t.removeprefix("v")))
+
+
+def refresh(url: str, relative_to: Path) -> None:
+    """Fetch the profile repository's newest tags and branches into its mirror (cloning it
+    when missing): what `qdev fleet fetch` does so that fleet status knows the latest release."""
+    from filelock import FileLock
+
+    target = resolve_url(url, relative_to)
+    mirror = mirror_path(target)
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(locks / f"{mirror.name}.lock")):
+        if mirror.is_dir():
+            _fetch(target, mirror)
+        else:
+            _clone(target, mirror)

@@ -197,7 +197,8 @@ def plan_sync(
         inputs,
         answers,
     )
-    files.append(_state_entry(root, state))
+    if not for_check:  # the drift check compares the states themselves, not their TOML
+        files.append(_state_entry(root, state))
     notes = tuple(target.notes_between(previous.version, target.version))
     if source.semver_key(target.version) < source.semver_key(previous.version):
         warnings.append(f"the profile goes back from {previous.version} to {target.version}")

@@ -582,6 +582,160 @@ def archive_tree(repo: Path, commit: str, out: Path) -> None:
     _ok(_cli(repo, "archive", "--format=tar", "-o", str(out), commit), "archive")
 
 
+# --- used by qdev fleet ----------------------------------------------------------------------
+# The git binary through tools/process, never GitPython: a fleet asks these of hundreds of repos.
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    name: str
+    """The full ref name, e.g. refs/heads/main or refs/tags/v1.0.0."""
+    commit: str
+    """The commit it names (a tag peeled to its commit)."""
+    time: int
+    """Unix time: the commit's (a branch, a lightweight tag) or the tagger's (annotated tag)."""
+    target: str = ""
+    """What a symbolic ref points to (refs/remotes/origin/HEAD), else empty."""
+
+
+def refs(root: Path) -> list[RefInfo]:
+    """Every branch, remote-tracking branch and tag, in one call."""
+    fields = "%(refname)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)%00%(symref)"
+    out = _ok(
+        _cli(root, "for-each-ref", f"--format={fields}", "refs/heads", "refs/remotes", "refs/tags"),
+        "for-each-ref",
+    )
+    found = []
+    for line in out.splitlines():
+        parts = line.split("\0")
+        if len(parts) == 5:
+            name, sha, peeled, when, target = parts
+            found.append(RefInfo(name, peeled or sha, int(when or 0), target))
+    return found
+
+
+def nearest_tag(root: Path, rev: str, patterns: Sequence[str]) -> str | None:
+    """The newest tag matching one of `patterns` reachable from `rev`; None when there is none."""
+    matches = [f"--match={pattern}" for pattern in patterns]
+    result = _cli(root, "describe", "--tags", "--abbrev=0", *matches, rev)
+    return result.stdout.strip() if result.ok and result.stdout.strip() else None
+
+
+def count_commits(root: Path, rev_range: str) -> int:
+    return int(_ok(_cli(root, "rev-list", "--count", rev_range), "rev-list").strip() or 0)
+
+
+def last_change(root: Path, rev: str, path: str) -> int | None:
+    """Unix time of the last commit up to `rev` that changed `path`; None when none did."""
+    out = _ok(_cli(root, "log", "-1", "--format=%ct", rev, "--", path), "log").strip()
+    return int(out) if out else None
+
+
+def grep_any(root: Path, pattern: str, rev: str = "HEAD") -> bool:
+    """Whether any file tracked at `rev` has a line matching the extended regex `pattern`."""
+    result = _cli(root, "grep", "-q", "-I", "-E", "-e", pattern, rev, "--")
+    if result.returncode not in (0, 1):
+        _ok(result, "grep")
+    return result.returncode == 0
+
+
+def clone(url: str, dest: Path, env: dict[str, str]) -> None:
+    """A full clone of `url` at `dest` (the folder must not exist yet)."""
+    result = _cli(
+        dest.parent, "clone", "--quiet", "--", url, str(dest), env=env, timeout=REMOTE_TIMEOUT
+    )
+    _ok(result, f"clone {url}")
+
+
+def fetch_origin(root: Path, env: dict[str, str]) -> None:
+    """Every branch and tag of origin, pruning what it dropped, and origin's HEAD anew."""
+    result = _cli(
+        root, "fetch", "--quiet", "--prune", "--tags", "--force", "origin", env=env,
+        timeout=REMOTE_TIMEOUT,
+    )  # fmt: skip
+    _ok(result, "fetch")
+    _cli(root, "remote", "set-head", "origin", "--auto", env=env, timeout=REMOTE_TIMEOUT)
+
+
+def checkout_detached(root: Path, rev: str) -> None:
+    """Make the work tree exactly `rev`, detached: for clones qdev owns, never a user's."""
+    _ok(_cli(root, "checkout", "--quiet", "--force", "--detach", rev), "checkout")
+
+
+def worktree_add(root: Path, path: Path, rev: str) -> None:
+    """A new work tree at `path`, detached at `rev`, sharing `root`'s repository."""
+    _ok(_cli(root, "worktree", "add", "--force", "--detach", str(path), rev), "worktree add")
+
+
+def worktree_remove(root: Path, path: Path) -> None:
+    """Remove the work tree at `path` (and what git keeps of it), whatever state it is in."""
+    import shutil
+
+    _cli(root, "worktree", "remove", "--force", "--force", str(path))
+    shutil.rmtree(path, ignore_errors=True)
+    _cli(root, "worktree", "prune")
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage every change and commit it without running hooks; return the new commit."""
+    _ok(_cli(root, "add", "--all"), "add")
+    _ok(_cli(root, "commit", "--quiet", "--no-verify", "-F", "-", input_text=message), "commit")
+    return _ok(_cli(root, "rev-parse", "HEAD"), "rev-parse").strip()
+
+
+def set_branch(root: Path, branch: str, commit: str) -> None:
+    """Point `branch` at `commit`, creating it when missing (never the checked-out branch)."""
+    _ok(_cli(root, "branch", "--force", "--no-track", branch, commit), "branch")
+
+
+def remote_head(root: Path, remote: str, ref: str, env: dict[str, str]) -> str | None:
+    """The commit `ref` names on `remote` now, None when it has no such ref (GitError if down)."""
+    result = _cli(root, "ls-remote", "--exit-code", remote, ref, env=env, timeout=REMOTE_TIMEOUT)
+    if result.returncode == 2:
+        return None
+    out = _ok(result, f"ls-remote {remote}")
+    return out.split("\t", 1)[0].strip() or None
+
+
+def push_branch(
+    root: Path, remote: str, commit: str, branch: str, expected: str | None, env: dict[str, str]
+) -> None:
+    """Push `commit` as `branch`, only if the remote still has `expected` there (None: nothing)."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+    result = _cli(
+        root, "push", "--quiet", "--no-verify", "--porcelain", lease, remote,
+        f"{commit}:refs/heads/{branch}", env=env, timeout=REMOTE_TIMEOUT,
+    )  # fmt: skip
+    _ok(result, f"push {remote} {branch}")
+
+
+def fetch_branch(root: Path, remote: str, branch: str, env: dict[str, str]) -> str | None:
+    """Fetch `branch` of `remote` (its commit, for reuse); None when the remote has none."""
+    result = _cli(
+        root, "fetch", "--quiet", "--no-tags", remote, f"refs/heads/{branch}", env=env,
+        timeout=REMOTE_TIMEOUT,
+    )  # fmt: skip
+    if not result.ok:
+        return None
+    return resolve_commit(root, "FETCH_HEAD")
+
+
+def commit_facts(root: Path, rev: str) -> tuple[str, str, str] | None:
+    """(first parent, tree, full message) of commit `rev`, None when `rev` names no commit."""
+    result = _cli(root, "log", "-1", "--format=%P%x00%T%x00%B", rev, "--")
+    if not result.ok or "\0" not in result.stdout:
+        return None
+    parents, tree, message = result.stdout.split("\0", 2)
+    return (parents.split() or [""])[0], tree, message
+
+
+def valid_branch_name(name: str) -> bool:
+    """Whether git takes `name` as a branch name (`git check-ref-format`)."""
+    if not name or name.startswith("-"):
+        return False
+    return _cli(Path.cwd(), "check-ref-format", f"refs/heads/{name}").ok
+
+
 # --- used by adoption (qdev init on an existing repo) ---------------------------------------
 
 

@@ -182,13 +182,21 @@ def _communicate(
     proc: subprocess.Popen[str], args: list[str], input_text: str | None, timeout: float | None
 ) -> tuple[str | None, str | None]:
     try:
-        return proc.communicate(input=input_text, timeout=timeout)
+        with _ended_if_cut_short(proc):
+            return proc.communicate(input=input_text, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        kill_group(proc)
         raise ProcessTimeout(
             f"{' '.join(args)} did not finish within {timeout:g} s and was stopped",
             fix="raise the timeout or look at why the command hangs",
         ) from exc
+
+
+@contextlib.contextmanager
+def _ended_if_cut_short(proc: subprocess.Popen[str]) -> Iterator[None]:
+    """End the child's process group when we stop waiting for it: Ctrl-C (as Interrupted), a
+    timeout, any error."""
+    try:
+        yield
     except KeyboardInterrupt as exc:
         kill_group(proc)
         raise Interrupted("interrupted") from exc
@@ -338,3 +346,38 @@ def group_alive(pgid: int) -> bool:
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+def run_lines(
+    argv: Sequence[str | os.PathLike[str]],
+    on_line: Callable[[str], None],
+    *,
+    input_text: str = "",
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Run `argv` fed `input_text`, calling `on_line` with each line of its stdout as it comes
+    (a worker reporting one result at a time); stderr is collected. Ctrl-C ends its group."""
+    import threading
+
+    args = _arguments(argv)
+    started = time.monotonic()
+    proc = _start(args, cwd, env, feed_stdin=True)
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+    assert stdin is not None
+    assert stdout is not None
+    assert stderr is not None
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+    reader.start()
+    with _ended_if_cut_short(proc):
+        stdin.write(input_text)
+        stdin.close()
+        for line in stdout:
+            on_line(line.rstrip("\n"))
+        proc.wait()
+    reader.join()
+    stdout.close()
+    stderr.close()
+    seconds = time.monotonic() - started
+    return ProcessResult(tuple(args), proc.returncode, "", "".join(errors), seconds)

@@ -1,0 +1,80 @@
+"""Fixtures for `qdev fleet`: the real CLI in-process, and the acceptance fleet of 50 repos
+(tests/fleet/world.py), built once per session under a file lock and copied per test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from qdev.__main__ import main
+
+from .world import build_world, copy_world
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+RunQdev = Callable[..., Ran]
+
+
+@pytest.fixture
+def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
+    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+
+    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
+        capsys.readouterr()
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+@pytest.fixture(scope="session")
+def world(shared_dir: Path) -> Callable[[], Path]:
+    """`world()`: the acceptance fleet, built once per session. Never change it: use `fleet`."""
+
+    def make() -> Path:
+        folder = shared_dir / "fleet-world"
+        with FileLock(str(folder) + ".lock"):
+            if not (folder / "done").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                build_world(folder)
+                (folder / "done").write_text("")
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def fleet(
+    world: Callable[[], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A private copy of the acceptance fleet; the current folder is its top (fleet.toml).
+    Removed after the test: thousands of files each, in a temporary folder other runs share."""
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    copy = copy_world(world(), tmp_path / "world")
+    monkeypatch.chdir(copy)
+    yield copy
+    monkeypatch.chdir(tmp_path)
+    shutil.rmtree(copy, ignore_errors=True)
