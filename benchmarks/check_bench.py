@@ -1,29 +1,41 @@
 """Time `qdev check` against running its tools by hand, pre-commit and nox, in one run.
 
-    uv run python benchmarks/check_bench.py [--modules 200] [--repeat 3] [--keep]
+    uv run python benchmarks/check_bench.py [--modules 200] [--repeat 3] [--keep] [--xdist]
 
 Builds a synthetic library repo with `qdev init --kind library`, adds N modules and N test
-files, and times, each from cold tool caches (median of --repeat runs):
+files, and times (median of --repeat runs, variants interleaved round by round so load from
+other processes on a shared machine falls on all of them alike):
 
-- `qdev check format lint typecheck test` (parallel steps, empty result cache);
-- the same four tools run one after another by hand from the repo's .venv;
+- the four tools (ruff format, ruff check, mypy, pytest with coverage) one after another by
+  hand from the repo's .venv, from cold caches;
+- `qdev check format lint typecheck test`, cold: no result cache and no tool caches;
+- the same with the tools' own caches kept (qdev's result cache emptied, as after an edit
+  that changes every step's key, or a CI run that restores the tools' caches);
+- `pre-commit run --all-files` with local hooks for the same four tools, and `nox` with one
+  session running them, both from cold caches;
 - a second `qdev check` with nothing changed (answered from the cache);
-- `pre-commit run --all-files` with local hooks for the same four tools;
-- `nox` with one session running the same four tools.
+- with --xdist, pytest-xdist added to the repo and `pytest -n CORES --cov` by hand, to
+  compare its workers (each collects the whole suite) with qdev's (each its share).
 
-Prints the seconds and the ratios the issue sets targets for.
+Besides wall times it prints the CPU time of each tool (by hand and inside the cold qdev
+run), how much of the machine's cores the cold run kept busy, and the floor: the tools' CPU
+time spread over every core, as a share of the sequential wall time. The load average is
+printed each round: on a shared machine, compare ratios within one run only.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
-import statistics
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdev.check.cores import available
 from qdev.tools import process
 
 PACKAGE = "benchlib"
@@ -212,15 +224,33 @@ def tools(session: nox.Session) -> None:
 """
 
 
-def run(argv: Sequence[str], cwd: Path) -> float:
-    result = process.run(argv, cwd=cwd, timeout=900)
+TARGETS = {"cold": 0.55, "warm_ratio": 0.01, "warm": 0.1}
+
+
+@dataclass
+class Timing:
+    """One measured run: wall seconds, CPU seconds of the whole process tree."""
+
+    wall: float
+    cpu: float
+    steps: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per tool or step inside the run."""
+
+
+def run(argv: Sequence[str], cwd: Path) -> process.ProcessResult:
+    result = process.run(argv, cwd=cwd, timeout=1800)
     if not result.ok:
         raise SystemExit(f"benchmark command failed: {' '.join(argv)}\n{result.output[-3000:]}")
-    return result.seconds
+    return result
 
 
-def clear_caches(repo: Path) -> None:
-    for name in TOOL_CACHES:
+def timed(argv: Sequence[str], cwd: Path) -> Timing:
+    result = run(argv, cwd)
+    return Timing(result.seconds, result.cpu_seconds or 0.0)
+
+
+def clear_caches(repo: Path, folders: Sequence[str] = TOOL_CACHES) -> None:
+    for name in folders:
         path = repo / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -228,7 +258,7 @@ def clear_caches(repo: Path) -> None:
             path.unlink()
 
 
-def make_repo(parent: Path, modules: int) -> Path:
+def make_repo(parent: Path, modules: int, xdist: bool) -> Path:
     repo = parent / PACKAGE
     run(
         [sys.executable, "-m", "qdev", "init", str(repo), "--kind", "library", "--yes", "--commit"],
@@ -239,6 +269,9 @@ def make_repo(parent: Path, modules: int) -> Path:
         (repo / "tests" / f"test_mod_{n:03d}.py").write_text(
             TEST.format(n=f"{n:03d}", package=PACKAGE)
         )
+    if xdist:
+        run([process.find_uv(), "add", "--dev", "--quiet", "pytest-xdist"], repo)
+        run([sys.executable, "-m", "qdev", "env"], repo)
     run(["git", "add", "--all"], repo)
     run(["git", "commit", "-q", "--no-verify", "-m", "synthetic modules and tests"], repo)
     bin_dir = repo / ".venv" / "bin"
@@ -247,21 +280,136 @@ def make_repo(parent: Path, modules: int) -> Path:
     return repo
 
 
-def interleaved(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def interleaved(rounds: int, variants: dict[str, Callable[[], Timing]]) -> dict[str, list[Timing]]:
     """Each round runs every variant once, in turn, so that load from other processes on a
     shared machine falls on all of them alike rather than on whichever ran during a burst."""
-    times: dict[str, list[float]] = {label: [] for label in variants}
-    for _ in range(rounds):
+    times: dict[str, list[Timing]] = {label: [] for label in variants}
+    for number in range(rounds):
+        print(f"  round {number + 1}: {load()}", flush=True)
         for label, once in variants.items():
             times[label].append(once())
     return times
 
 
-def show(label: str, times: list[float]) -> float:
-    median = statistics.median(times)
-    runs = ", ".join(f"{t:.2f}" for t in times)
-    print(f"  {label:<44} {median:7.2f} s   (runs: {runs})", flush=True)
-    return median
+def median_run(times: list[Timing]) -> Timing:
+    """The run with the median wall time (its CPU figures belong to the same run)."""
+    return sorted(times, key=lambda t: t.wall)[len(times) // 2]
+
+
+def show(label: str, times: list[Timing]) -> Timing:
+    middle = median_run(times)
+    runs = ", ".join(f"{t.wall:.2f}" for t in times)
+    print(f"  {label:<46} {middle.wall:7.2f} s  cpu {middle.cpu:6.2f} s   (runs: {runs})")
+    return middle
+
+
+def per_tool(label: str, cpu: dict[str, float]) -> None:
+    print(f"  {label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cpu.items()))
+
+
+class Bench:
+    def __init__(self, repo: Path, cores: int, xdist: bool) -> None:
+        self.repo = repo
+        self.cores = cores
+        bin_dir = repo / ".venv" / "bin"
+        self.qdev = [sys.executable, "-m", "qdev", "check", *STEPS]
+        self.tools = {
+            "ruff format": [f"{bin_dir}/ruff", "format", "--check", "."],
+            "ruff check": [f"{bin_dir}/ruff", "check", "."],
+            "mypy": [f"{bin_dir}/mypy"],
+            "pytest + coverage": [f"{bin_dir}/pytest", "-q", "--cov", "--cov-fail-under=80"],
+        }
+        self.xdist = [*self.tools["pytest + coverage"], "-n", str(cores)] if xdist else None
+        self.parent = repo.parent
+
+    def by_hand(self) -> Timing:
+        clear_caches(self.repo)
+        total = Timing(0.0, 0.0)
+        for name, argv in self.tools.items():
+            one = timed(argv, self.repo)
+            total.wall += one.wall
+            total.cpu += one.cpu
+            total.steps[name] = one.cpu
+        return total
+
+    def qdev_json(self) -> Timing:
+        result = run([*self.qdev, "--format", "json"], self.repo)
+        report = json.loads(result.stdout)
+        steps = {step["id"]: step["cpu_seconds"] or 0.0 for step in report["steps"]}
+        return Timing(result.seconds, result.cpu_seconds or 0.0, steps)
+
+    def cold(self) -> Timing:
+        clear_caches(self.repo)
+        return self.qdev_json()
+
+    def tools_cached(self) -> Timing:
+        clear_caches(self.repo, RESULT_CACHES)
+        return self.qdev_json()
+
+    def pre_commit(self) -> Timing:
+        clear_caches(self.repo)
+        config = str(self.parent / "pre-commit.yaml")
+        bin_dir = self.repo / ".venv" / "bin"
+        return timed([f"{bin_dir}/pre-commit", "run", "--all-files", "-c", config], self.repo)
+
+    def nox(self) -> Timing:
+        clear_caches(self.repo)
+        noxfile = str(self.parent / "noxfile.py")
+        return timed([sys.executable, "-m", "nox", "-f", noxfile, "--no-install"], self.repo)
+
+    def pytest_xdist(self) -> Timing:
+        assert self.xdist is not None
+        clear_caches(self.repo)
+        return timed(self.xdist, self.repo)
+
+    def warm(self) -> Timing:
+        return timed(self.qdev, self.repo)
+
+
+def report(bench: Bench, times: dict[str, list[Timing]], warm: Timing) -> bool:
+    sequential, cold, kept = (median_run(times[label]) for label in (HAND, COLD, KEPT))
+    cores = bench.cores
+    floor = sequential.cpu / cores / sequential.wall
+    print("cpu time of each tool:")
+    per_tool("by hand, one after another", sequential.steps)
+    per_tool("inside the cold qdev check", cold.steps)
+    qdev_own = cold.cpu - sum(cold.steps.values())
+    print(f"  qdev's own work in the cold run (start-up, hashing, scheduling): {qdev_own:.2f} s")
+    print(f"cores ({cores}) kept busy:")
+    print(f"  cold qdev check     {cold.cpu / (cores * cold.wall):6.1%} of {cores} cores")
+    print(f"  by hand             {sequential.cpu / (cores * sequential.wall):6.1%}")
+    print("ratios:")
+    cold_ratio = cold.wall / sequential.wall
+    goal = TARGETS["cold"]
+    print(f"  qdev cold / by hand             {cold_ratio:6.3f}   (target <= {goal}; ", end="")
+    print(f"floor {floor:.3f}: by hand's cpu {sequential.cpu:.2f} s / {cores} cores / its wall)")
+    print(f"  qdev cold, tool caches kept     {kept.wall / sequential.wall:6.3f}")
+    print(f"  qdev warm / qdev cold           {warm.wall / cold.wall:6.3f}   (target <= 0.01)")
+    print(f"  qdev warm                       {warm.wall:6.3f} s (target < 0.1 s, idle machine)")
+    for label in (HOOKS, SESSION, XDIST):
+        if label in times:
+            print(f"  {label.split(',')[0]:<31} {median_run(times[label]).wall / cold.wall:6.3f}")
+    ok = (
+        cold_ratio <= TARGETS["cold"]
+        and warm.wall / cold.wall <= TARGETS["warm_ratio"]
+        and warm.wall < TARGETS["warm"]
+    )
+    print("targets met" if ok else "targets NOT met")
+    return ok
+
+
+HAND = "four tools by hand, one after another"
+COLD = "qdev check, cold"
+KEPT = "qdev check, tool caches kept"
+HOOKS = "pre-commit run --all-files / qdev cold"
+SESSION = "nox, one session, same tools / qdev cold"
+XDIST = "pytest -n CORES (xdist) by hand / qdev cold"
+RESULT_CACHES = (".qdev/cache/check",)
 
 
 def main() -> int:
@@ -273,89 +421,32 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic repo")
+    parser.add_argument("--xdist", action="store_true", help="also time pytest-xdist by hand")
     args = parser.parse_args()
     parent = Path(tempfile.mkdtemp(prefix="qdev-check-bench-"))
     try:
-        repo = make_repo(parent, args.modules)
-        bin_dir = repo / ".venv" / "bin"
-        qdev = [sys.executable, "-m", "qdev", "check", *STEPS]
-        print(
-            f"synthetic repo: {repo} ({args.modules} modules, {args.modules} test files, 2 cores)"
-        )
-
-        tools = {
-            "ruff format": [f"{bin_dir}/ruff", "format", "--check", "."],
-            "ruff check": [f"{bin_dir}/ruff", "check", "."],
-            "mypy": [f"{bin_dir}/mypy"],
-            "pytest + coverage": [f"{bin_dir}/pytest", "-q", "--cov", "--cov-fail-under=80"],
+        cores = available()
+        repo = make_repo(parent, args.modules, args.xdist)
+        bench = Bench(repo, cores, args.xdist)
+        print(f"synthetic repo: {repo} ({args.modules} modules and test files, {cores} cores)")
+        print(f"  before: {load()}")
+        run([*bench.qdev, "--no-cache"], repo)  # warm the OS file cache and bytecode, untimed
+        variants = {
+            HAND: bench.by_hand,
+            COLD: bench.cold,
+            KEPT: bench.tools_cached,
+            HOOKS: bench.pre_commit,
+            SESSION: bench.nox,
         }
-        per_tool: dict[str, list[float]] = {name: [] for name in tools}
-
-        def by_hand() -> float:
-            clear_caches(repo)
-            for name, argv in tools.items():
-                per_tool[name].append(run(argv, repo))
-            return sum(times[-1] for times in per_tool.values())
-
-        def cold() -> float:
-            clear_caches(repo)
-            return run(qdev, repo)
-
-        def warm() -> float:
-            return run(qdev, repo)
-
-        def pre_commit() -> float:
-            clear_caches(repo)
-            return run(
-                [
-                    f"{bin_dir}/pre-commit",
-                    "run",
-                    "--all-files",
-                    "-c",
-                    str(parent / "pre-commit.yaml"),
-                ],
-                repo,
-            )
-
-        def nox() -> float:
-            clear_caches(repo)
-            return run(
-                [sys.executable, "-m", "nox", "-f", str(parent / "noxfile.py"), "--no-install"],
-                repo,
-            )
-
-        run([*qdev, "--no-cache"], repo)  # warm the OS file cache and bytecode, untimed
-        cold_times = interleaved(
-            args.repeat,
-            {
-                "four tools by hand, one after another": by_hand,
-                "qdev check, cold": cold,
-                "pre-commit run --all-files": pre_commit,
-                "nox, one session, same tools": nox,
-            },
-        )
-        sequential, qdev_cold, commit_hooks, nox_time = (
-            show(label, times) for label, times in cold_times.items()
-        )
-        print(
-            "  by hand, per tool (medians): "
-            + ", ".join(
-                f"{name} {statistics.median(times):.2f} s" for name, times in per_tool.items()
-            )
-        )
-        print("  (parallel steps cannot beat the longest one: that bounds the first ratio)")
-        run(qdev, repo)  # the cache now holds this exact state
-        qdev_warm = show("qdev check, warm (nothing changed)", [warm() for _ in range(args.repeat)])
-
-        print("ratios:")
-        print(f"  qdev cold / by hand        {qdev_cold / sequential:6.3f}   (target <= 0.8)")
-        print(f"  qdev warm / qdev cold      {qdev_warm / qdev_cold:6.3f}   (target <= 0.05)")
-        print(f"  qdev warm                  {qdev_warm:6.3f} s (target < 0.5 s)")
-        print(f"  pre-commit / qdev cold     {commit_hooks / qdev_cold:6.3f}")
-        print(f"  nox / qdev cold            {nox_time / qdev_cold:6.3f}")
-        ok = qdev_cold / sequential <= 0.8 and qdev_warm / qdev_cold <= 0.05 and qdev_warm < 0.5
-        print("targets met" if ok else "targets NOT met")
-        return 0 if ok else 1
+        if args.xdist:
+            variants[XDIST] = bench.pytest_xdist
+        times = interleaved(args.repeat, variants)
+        for label, measured in times.items():
+            show(label.split(" / ")[0], measured)
+        run(bench.qdev, repo)  # the cache now holds this exact state
+        warm = show("qdev check, warm (nothing changed)", [bench.warm() for _ in range(5)])
+        print(f"  after: {load()}")
+        return 0 if report(bench, times, warm) else 1
     finally:
         if args.keep:
             print(f"kept {parent}")

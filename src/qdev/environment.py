@@ -11,10 +11,14 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qdev import envstate
 from qdev.errors import QdevError, ToolMissing, UsageError
 from qdev.tools import process
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SYNC_TIMEOUT = 900.0
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -51,9 +55,16 @@ def uv_binary() -> str:
 
 
 def ensure_env(
-    start: Path | None = None, *, frozen: bool = False, python: str | None = None
+    start: Path | None = None,
+    *,
+    frozen: bool = False,
+    python: str | None = None,
+    git_ready: Future[Any] | None = None,
 ) -> EnvReport:
-    """Create or update `<root>/.venv` from the lock and verify it; return what was done."""
+    """Create or update `<root>/.venv` from the lock and verify it; return what was done.
+
+    The git hook is installed beside the checks of the interpreter, once `git_ready` is done
+    when given (`qdev init` runs `git init` beside the sync)."""
     from qdev.config.loader import load_config
 
     started = time.monotonic()
@@ -75,14 +86,18 @@ def ensure_env(
     )
     if not result.ok:
         raise _sync_failure(result.output, frozen=frozen, python=python)
-    version = _venv_python_version(root)
-    _verify(version, supported, python)
-    _verify_imports(root)
-    envstate.write_marker(root, version)
-    hook = install_hook(root)
+    from concurrent.futures import ThreadPoolExecutor
+
     from qdev.research.kernel import register_if_wanted
 
-    kernel = register_if_wanted(root, loaded.config)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-hook") as pool:
+        # the hook needs the synced pre-commit, not these checks: a second process meanwhile
+        hooked = pool.submit(_install_hook_after, root, git_ready)
+        version = _check_interpreter(root)
+        _verify(version, supported, python)
+        envstate.write_marker(root, version)
+        kernel = register_if_wanted(root, loaded.config)
+        hook = hooked.result()
     return EnvReport(root, version, hook, time.monotonic() - started, kernel)
 
 
@@ -123,16 +138,38 @@ def _sync_failure(output: str, *, frozen: bool, python: str | None) -> QdevError
     )
 
 
-def _venv_python_version(root: Path) -> str:
+def _check_interpreter(root: Path) -> str:
+    """The environment's Python version, and the project's own packages imported from it, in
+    one start of the interpreter (outside the repo, so a flat package cannot import from the
+    working folder)."""
+    from qdev.project.facts import installs_itself, read_sources
+
+    packages = read_sources(root).packages if installs_itself(root) else []
+    imports = "".join(f"; import {name}" for name in packages)
     interpreter = envstate.venv_python(root)
     result = process.run(
-        [str(interpreter), "-c", "import platform; print(platform.python_version())"], cwd=root
+        [
+            str(interpreter),
+            "-I",
+            "-c",
+            f"import platform; print(platform.python_version()){imports}",
+        ],
+        cwd=root / ".venv",
     )
-    if not result.ok:
+    version = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+    if not version:
         raise ToolMissing(
             f"{interpreter} does not run: {result.output.strip()}", fix="rm -rf .venv && qdev env"
         )
-    return result.stdout.strip()
+    if not result.ok:
+        last = [line for line in result.stderr.splitlines() if line.strip()]
+        raise ToolMissing(
+            f"the environment is made, but the project does not import from it "
+            f"({imports.removeprefix('; ')}): {last[-1] if last else result.output.strip()}",
+            fix="make the build include the package (the backend's packages setting), "
+            "then run qdev env again",
+        )
+    return version
 
 
 def _verify(version: str, supported: list[str], requested: str | None) -> None:
@@ -154,28 +191,12 @@ def _verify(version: str, supported: list[str], requested: str | None) -> None:
         )
 
 
-def _verify_imports(root: Path) -> None:
-    """The project's own packages import from the environment, or it is not ready."""
-    from qdev.project.facts import installs_itself, read_sources
+def _install_hook_after(root: Path, git_ready: Future[Any] | None) -> str:
+    if git_ready is not None:
+        from concurrent.futures import wait
 
-    if not installs_itself(root):
-        return
-    packages = read_sources(root).packages
-    if not packages:
-        return
-    interpreter = envstate.venv_python(root)
-    code = "; ".join(f"import {name}" for name in packages)
-    # Run outside the repo, so a flat package cannot import from the working folder.
-    result = process.run([str(interpreter), "-I", "-c", code], cwd=root / ".venv")
-    if result.ok:
-        return
-    last = [line for line in result.stderr.splitlines() if line.strip()]
-    raise ToolMissing(
-        f"the environment is made, but the project does not import from it ({code}): "
-        f"{last[-1] if last else result.output.strip()}",
-        fix="make the build include the package (the backend's packages setting), "
-        "then run qdev env again",
-    )
+        wait([git_ready])  # its failure is the caller's to report; the hook then says why not
+    return install_hook(root)
 
 
 def install_hook(root: Path) -> str:

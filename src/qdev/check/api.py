@@ -187,6 +187,7 @@ def context(root: Path, config: QdevConfig, options: CheckOptions) -> Iterator[S
             changed=scope(root, options, tracked, untracked),
             scratch=scratch,
             extra_env=options.extra_env,
+            tool_caches=options.use_cache,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

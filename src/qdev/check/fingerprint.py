@@ -158,6 +158,11 @@ class Environment:
     def of(cls, root: Path, venv: Path) -> Environment:
         return cls(lock_versions(root), installed(venv), interpreter(venv), ambient(root))
 
+    def fingerprint(self) -> str:
+        """All of it as one hash: what a tool's own cache of installed packages depends on."""
+        blob = json.dumps([self.packages(("*",)), self.python, self.outside], sort_keys=True)
+        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
     def packages(self, wanted: tuple[str, ...]) -> Any:
         """The versions the key holds for a step's `packages` ("*": all of them, hashed)."""
         if "*" in wanted:

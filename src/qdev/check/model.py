@@ -59,6 +59,8 @@ class StepResult:
     command: tuple[str, ...] = ()
     known: int = 0
     """Findings matched in the repo's baseline: reported as a count, not as failures."""
+    cpu_seconds: float | None = None
+    """CPU time of the step's tools (their worker processes included); None when no tool ran."""
 
     @property
     def ok(self) -> bool:
@@ -83,10 +85,13 @@ class StepResult:
             output=str(data["output"]),
             command=tuple(data["command"]),
             known=int(data.get("known", 0)),
+            cpu_seconds=_seconds_or_none(data.get("cpu_seconds")),
         )
 
     @classmethod
-    def from_outcome(cls, step_id: str, outcome: Outcome, seconds: float) -> StepResult:
+    def from_outcome(
+        cls, step_id: str, outcome: Outcome, seconds: float, cpu_seconds: float | None = None
+    ) -> StepResult:
         return cls(
             step_id,
             outcome.status,
@@ -96,7 +101,12 @@ class StepResult:
             outcome.findings,
             outcome.output,
             outcome.command,
+            cpu_seconds=cpu_seconds,
         )
+
+
+def _seconds_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass

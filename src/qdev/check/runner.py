@@ -1,8 +1,10 @@
 """Runs the selected steps in parallel threads, each step's tools as child processes.
 
 Order of work: answer what the cache can, then start steps whose dependencies are done,
-heaviest first, up to `jobs` at once. Ctrl-C (or --fail-fast after a failure) ends every
-running child's process group together; nothing is cached from a stopped run.
+heaviest first, up to `jobs` at once, each granted the cores the steps beside it leave
+(`cores.grant`: what the test step spreads its workers over). Ctrl-C (or --fail-fast after a
+failure) ends every running child's process group together; nothing is cached from a stopped
+run. The CPU time each step took is kept (`timings`) to plan the next run.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
+from qdev.check import cores, timings
 from qdev.check.cache import ResultCache
-from qdev.check.fingerprint import Environment, FileHashes, step_key
+from qdev.check.fingerprint import step_key
 from qdev.check.model import CheckRun, Outcome, Status, StepResult
 from qdev.check.steps import Step, StepContext
+from qdev.check.steps._base import metered
 from qdev.errors import Interrupted, QdevError, ToolMissing
 from qdev.tools.process import ProcessTimeout
 
@@ -39,22 +43,25 @@ class Schedule:
     jobs: int
     fail_fast: bool = False
     use_cache: bool = True
+    cores: int | None = None
+    """Cores the steps may keep busy together; None: every core this process may use."""
 
 
 def execute(step: Step, ctx: StepContext) -> StepResult:
     """Run one step to a result; a timeout or a tool's complaint is a failure, not a crash."""
     started = time.monotonic()
-    try:
-        outcome = step.execute(ctx)
-    except ProcessTimeout:
-        outcome = Outcome(Status.FAILED, f"timed out after {step.timeout(ctx):g} s")
-    except Interrupted:
-        outcome = Outcome(Status.SKIPPED, "stopped before it finished")
-    except ToolMissing:
-        raise
-    except QdevError as exc:
-        outcome = Outcome(Status.FAILED, exc.message.splitlines()[0], output=exc.render())
-    return StepResult.from_outcome(step.name, outcome, time.monotonic() - started)
+    with metered() as cpu:
+        try:
+            outcome = step.execute(ctx)
+        except ProcessTimeout:
+            outcome = Outcome(Status.FAILED, f"timed out after {step.timeout(ctx):g} s")
+        except Interrupted:
+            outcome = Outcome(Status.SKIPPED, "stopped before it finished")
+        except ToolMissing:
+            raise
+        except QdevError as exc:
+            outcome = Outcome(Status.FAILED, exc.message.splitlines()[0], output=exc.render())
+    return StepResult.from_outcome(step.name, outcome, time.monotonic() - started, cpu.seconds)
 
 
 class _Run:
@@ -71,8 +78,7 @@ class _Run:
         self.stopping: str | None = None
 
     def answer_from_cache(self) -> None:
-        hashes = FileHashes(self.ctx.root)
-        env = Environment.of(self.ctx.root, self.ctx.venv)
+        hashes, env = self.ctx.hashes, self.ctx.environment
         for name, step in self.steps.items():
             if not step.cacheable(self.ctx):
                 continue
@@ -121,6 +127,14 @@ class _Run:
             self.stopping = result.id
             self.ctx.children.end_all()
 
+    def grant_cores(self, name: str) -> None:
+        """The cores `name` may keep busy, given the steps still to finish beside it."""
+        total = self.schedule.cores or cores.available()
+        alongside = [other for other in self.steps if other != name and other not in self.results]
+        self.ctx.cores[name] = cores.grant(
+            name, alongside, total, self.ctx.expected_cpu, self.schedule.jobs
+        )
+
     def go(self, pool: ThreadPoolExecutor) -> None:
         running: dict[Future[StepResult], str] = {}
         while len(self.results) < len(self.steps):
@@ -139,6 +153,7 @@ class _Run:
                     )
                 elif len(running) < self.schedule.jobs:
                     self.progress.started(name)
+                    self.grant_cores(name)
                     running[pool.submit(execute, self.steps[name], self.ctx)] = name
             if not running:
                 if len(self.results) < len(self.steps) and not self.ready(set()):
@@ -162,6 +177,7 @@ def run_steps(
     state = _Run(ctx, steps, schedule, progress or NoProgress())
     state.answer_from_cache()
     if len(state.results) < len(steps):
+        ctx.expected_cpu = timings.load(ctx.root)
         pool = ThreadPoolExecutor(max_workers=max(1, schedule.jobs), thread_name_prefix="qdev-step")
         try:
             state.go(pool)
@@ -170,6 +186,8 @@ def run_steps(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        if not state.stopping:
+            timings.record(ctx.root, state.results.values())
     ordered = [state.results[name] for name in steps]
     return CheckRun(ordered, clock() - started, state.cache_warnings())
 

@@ -140,7 +140,6 @@ def _ask(question: str, default: str, choices: Sequence[str] | None) -> str:
 
 def _render(result: InitResult, *, dry_run: bool) -> None:
     from rich.markup import escape
-    from rich.syntax import Syntax
 
     from qdev.output import console
 
@@ -164,6 +163,8 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
         if (dry_run and item.action.value != "unchanged") or item.action.value == "keep":
             diff = item.diff()
             if diff:
+                from rich.syntax import Syntax  # with pygments: only when a diff is shown
+
                 out.print(
                     Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
                 )

@@ -188,6 +188,14 @@ class TypecheckOptions(StepOptions):
     """The type checker to run."""
 
 
+class TestOptions(StepOptions):
+    """Options of the test step."""
+
+    workers: Literal["auto"] | Annotated[int, Field(ge=1, le=256)] = "auto"
+    """pytest processes the test files are spread over: "auto" uses the cores the other steps
+    leave free when the suite is big enough to gain; 1 runs every test in one process."""
+
+
 class SecretsOptions(StepOptions):
     """Options of the secret-scanning step."""
 
@@ -380,7 +388,7 @@ class CheckConfig(Strict):
     """The lint step (ruff check)."""
     typecheck: TypecheckOptions = Field(default_factory=TypecheckOptions)
     """The typecheck step (mypy or pyright)."""
-    test: StepOptions = Field(default_factory=StepOptions)
+    test: TestOptions = Field(default_factory=TestOptions)
     """The test step (pytest with coverage)."""
     audit: StepOptions = Field(default_factory=StepOptions)
     """The dependency audit step (pip-audit)."""

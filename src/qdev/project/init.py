@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qdev.ci.pipeline import without_unready_pipeline
 from qdev.errors import QdevError, UsageError
@@ -41,6 +42,11 @@ from qdev.project.settings import (
     resolve_settings,
     variables,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from qdev.environment import EnvReport
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
 
@@ -72,7 +78,6 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             return _dry_run_migration(options, ask, root, facts)
         return _plan(options, ask, root, existing, facts if adopting else None)
     check_writable(root)
-    git_root = _git_root(root) if options.git else None
     journal = Journal()
     journal.remember(root)
     with undo_on_error(journal):
@@ -93,12 +98,7 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             result = _prove(options, ask, root, existing, result, before)
         apply_plan(result.plan, journal)
         _inject("write")
-        if options.git:
-            result.notes.append(_ensure_git(root, git_root, journal, result.facts))
-            _inject("git")
-        if options.env:
-            _bootstrap_env(root, journal, result)
-            _inject("env")
+        _repo_and_env(root, journal, result, git=options.git, env=options.env)
     if options.commit:
         result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
@@ -245,8 +245,37 @@ def _current_texts(root: Path, rendered: list[RenderedFile]) -> dict[str, str]:
     return found
 
 
-def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
-    """`qdev env`: an interrupt undoes everything; a failure keeps the files and says so."""
+def _repo_and_env(
+    root: Path, journal: Journal, result: InitResult, *, git: bool, env: bool
+) -> None:
+    """`git init` and `qdev env`, the independent parts at the same time: finding the git
+    repository and `git init` (with GitPython's import) run in a thread beside `uv sync`, the
+    long part, which stays in this thread so that Ctrl-C stops it at once. The hook needs
+    both, so it comes last, once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if git:
+        # a .git that is not there now is init's to remove on undo; noted here, so only this
+        # thread ever touches the journal
+        journal.remember(root / ".git")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
+        made = pool.submit(_new_repository, root, result.facts) if git else None
+        synced = _bootstrap_env(root, journal, made) if env else None
+        if made is not None:
+            result.notes.append(made.result())
+            _inject("git")
+    if synced is not None:
+        kernel = f"; Jupyter kernel: {synced.kernel}" if synced.kernel else ""
+        result.notes.append(
+            f"environment: Python {synced.python} in {root / '.venv'}; git hook: {synced.hook}"
+            + kernel
+        )
+        _inject("env")
+
+
+def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[str] | None) -> EnvReport:
+    """`qdev env`, its hook once `git init` is done: an interrupt undoes everything; a failure
+    keeps the files and says so."""
     from qdev.environment import ensure_env
     from qdev.errors import Interrupted
 
@@ -254,7 +283,7 @@ def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
         journal.remember(root / made)
     journal.remember(root / ".git" / "hooks" / "pre-commit")
     try:
-        report = ensure_env(root)
+        return ensure_env(root, git_ready=git_ready)
     except Interrupted:
         raise
     except QdevError as exc:
@@ -265,10 +294,6 @@ def _bootstrap_env(root: Path, journal: Journal, result: InitResult) -> None:
             f"\n(the repo's files are written and kept: once fixed, run `qdev env` in {root})"
         )
         raise
-    kernel = f"; Jupyter kernel: {report.kernel}" if report.kernel else ""
-    result.notes.append(
-        f"environment: Python {report.python} in {root / '.venv'}; git hook: {report.hook}" + kernel
-    )
 
 
 def _target(path: Path) -> Path:
@@ -319,6 +344,10 @@ def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
     return [files[path] for path in sorted(files)]
 
 
+def _new_repository(root: Path, facts: RepoFacts | None) -> str:
+    return _ensure_git(root, _git_root(root), facts)
+
+
 def _git_root(root: Path) -> Path | None:
     from qdev.tools import git
 
@@ -328,9 +357,7 @@ def _git_root(root: Path) -> Path | None:
     return git.find_root(probe)
 
 
-def _ensure_git(
-    root: Path, git_root: Path | None, journal: Journal, facts: RepoFacts | None
-) -> str:
+def _ensure_git(root: Path, git_root: Path | None, facts: RepoFacts | None) -> str:
     from qdev.tools import git
 
     if git_root is not None:
@@ -338,7 +365,6 @@ def _ensure_git(
             return f"git: using the existing repository at {git_root}"
         return f"git: {root} is inside the existing repository at {git_root}; working there"
     branch = (facts.default_branch if facts else None) or "main"
-    journal.remember(root / ".git")
     git.init(root, branch=branch)
     return f"git: new repository at {root} on branch {branch}"
 

@@ -53,6 +53,12 @@ _STEP = {
             "minimum": 0,
             "description": "findings matched in .qdev/baseline.json: counted, not failing",
         },
+        "cpu_seconds": {
+            "type": ["number", "null"],
+            "minimum": 0,
+            "description": "CPU time of the step's tools and their workers (of the run that "
+            "made a cached result); null when no tool ran",
+        },
     },
 }
 SCHEMA: dict[str, Any] = {

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,10 +20,37 @@ from qdev.check.model import Outcome
 from qdev.errors import ToolMissing
 
 if TYPE_CHECKING:
+    from qdev.check.fingerprint import Environment, FileHashes
     from qdev.config.models import QdevConfig, StepOptions
     from qdev.tools.process import ChildGroup, ProcessResult
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class CpuMeter:
+    """Adds up the CPU time of the tools one step runs (a step may run them from several
+    threads: each takes the meter along in its context)."""
+
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+
+    def add(self, seconds: float | None) -> None:
+        if seconds is not None:
+            self.seconds = (self.seconds or 0.0) + seconds
+
+
+_METER: ContextVar[CpuMeter | None] = ContextVar("qdev_step_cpu", default=None)
+
+
+@contextmanager
+def metered() -> Iterator[CpuMeter]:
+    """Count the CPU time of every tool run through `StepContext.run` in this context."""
+    meter = CpuMeter()
+    token = _METER.set(meter)
+    try:
+        yield meter
+    finally:
+        _METER.reset(token)
 
 
 @dataclass
@@ -46,6 +75,34 @@ class StepContext:
     submodule_files: list[str] = field(default_factory=list)
     """Files inside checked-out git submodules: not the repo's own, but a tool that walks
     folders (ruff, mypy, pytest) reads them, so they belong in those steps' cache keys."""
+    cores: dict[str, int] = field(default_factory=dict)
+    """Cores each started step may keep busy, as the runner granted them (`check.cores`)."""
+    expected_cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each step took when it last ran (`check.timings`), to plan its work."""
+    tool_caches: bool = True
+    """Whether the tools keep their own caches (`check.toolcache`); False: `--no-cache`."""
+
+    @cached_property
+    def hashes(self) -> FileHashes:
+        """Content hashes of the repo's files, each read once per run."""
+        from qdev.check.fingerprint import FileHashes
+
+        return FileHashes(self.root)
+
+    @cached_property
+    def environment(self) -> Environment:
+        """What the tools run with: locked and installed versions, Python, outside config."""
+        from qdev.check.fingerprint import Environment
+
+        return Environment.of(self.root, self.venv)
+
+    def cores_for(self, step: str) -> int:
+        """The cores `step` may keep busy: the runner's grant, else every available one."""
+        if step in self.cores:
+            return self.cores[step]
+        from qdev.check.cores import available
+
+        return available()
 
     @property
     def files(self) -> list[str]:
@@ -103,7 +160,11 @@ class StepContext:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> ProcessResult:
-        return self.children.run(argv, cwd=cwd or self.root, env=self.env(env), timeout=timeout)
+        result = self.children.run(argv, cwd=cwd or self.root, env=self.env(env), timeout=timeout)
+        meter = _METER.get()
+        if meter is not None:
+            meter.add(result.cpu_seconds)
+        return result
 
 
 class Step:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from qdev.check.model import Finding, Outcome, Status
 from qdev.check.steps._base import Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
+from qdev.check.toolcache import tool_cache
 
 if TYPE_CHECKING:
     from qdev.tools.process import ProcessResult
@@ -63,15 +64,12 @@ class Format(_RuffStep):
         if targets == []:
             return Outcome(Status.PASSED, "no changed Python files")
         mode = [] if ctx.fix else ["--check", "--diff"]
-        argv = [
-            ctx.tool("ruff"),
-            "format",
-            *mode,
-            "--force-exclude",
-            *self.options(ctx).args,
-            *(targets or []),
-        ]
-        result = ctx.run(argv, timeout=self.timeout(ctx))
+        with tool_cache(ctx, self.id, self.reads(ctx)) as cache:
+            argv = [
+                ctx.tool("ruff"), "format", *mode, "--force-exclude", "--cache-dir", str(cache),
+                *self.options(ctx).args, *(targets or []),
+            ]  # fmt: skip
+            result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.returncode not in (0, 1):
             return _unparsable(ctx, argv, result) or tool_error(argv, result)
         findings = _diff_findings(ctx, result.stdout)
@@ -134,11 +132,12 @@ class Lint(_RuffStep):
         if targets == []:
             return Outcome(Status.PASSED, "no changed Python files")
         fix = ["--fix"] if ctx.fix else ["--no-fix"]
-        argv = [
-            ctx.tool("ruff"), "check", *fix, "--output-format=json", "--force-exclude",
-            *self.options(ctx).args, *(targets or []),
-        ]  # fmt: skip
-        result = ctx.run(argv, timeout=self.timeout(ctx))
+        with tool_cache(ctx, self.id, self.reads(ctx)) as cache:
+            argv = [
+                ctx.tool("ruff"), "check", *fix, "--output-format=json", "--force-exclude",
+                "--cache-dir", str(cache), *self.options(ctx).args, *(targets or []),
+            ]  # fmt: skip
+            result = ctx.run(argv, timeout=self.timeout(ctx))
         try:
             raw: list[dict[str, Any]] = json.loads(result.stdout or "[]")
         except json.JSONDecodeError:

@@ -9,6 +9,7 @@ from typing import Any
 from qdev.check.model import Finding, Outcome
 from qdev.check.steps._base import PYTHON_SUFFIXES, Step, StepContext, register
 from qdev.check.steps._util import PROJECT_FILES, config_files, judged, relative, tool_error
+from qdev.check.toolcache import tool_cache
 
 TYPE_CONFIGS = (*PROJECT_FILES, "mypy.ini", ".mypy.ini", "pyrightconfig.json", "py.typed")
 MYPY_LINE = re.compile(
@@ -55,12 +56,13 @@ class Typecheck(Step):
     def execute(self, ctx: StepContext) -> Outcome:
         if self.tool_name(ctx) == "pyright":
             return self._pyright(ctx)
-        argv = [
-            ctx.tool("mypy"), "--show-column-numbers", "--no-error-summary", "--no-color-output",
-            "--python-executable", str(ctx.venv / "bin" / "python"),
-            *self.options(ctx).args, *self.targets(ctx),
-        ]  # fmt: skip
-        result = ctx.run(argv, timeout=self.timeout(ctx))
+        with tool_cache(ctx, self.id, self.reads(ctx)) as cache:
+            argv = [
+                ctx.tool("mypy"), "--show-column-numbers", "--no-error-summary",
+                "--no-color-output", "--python-executable", str(ctx.venv / "bin" / "python"),
+                "--cache-dir", str(cache), *self.options(ctx).args, *self.targets(ctx),
+            ]  # fmt: skip
+            result = ctx.run(argv, timeout=self.timeout(ctx))
         if result.returncode not in (0, 1):
             return tool_error(argv, result)
         findings = [
