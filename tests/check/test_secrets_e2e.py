@@ -101,3 +101,27 @@ def test_a_notebooks_image_outputs_are_not_secrets_but_its_text_outputs_are_scan
 
     found = [(f["path"], f["code"]) for f in ran.steps()["secrets"]["findings"]]
     assert found == [("notebooks/leak.ipynb", "AWS Access Key")]
+
+
+def test_a_line_two_detectors_flag_names_every_hash_so_one_allowlisting_clears_it(
+    repo: Path,
+) -> None:
+    # A URL with a password is both "Basic Auth Credentials" and "Secret Keyword".
+    _write(
+        repo, "deploy/index.py", 'INDEX_PASSWORD = "https://alice:s3cret@pypi.internal/simple"\n'
+    )
+    first = qdev(repo, "check", "secrets", "--format", "json").steps()["secrets"]
+    [finding] = first["findings"]
+    assert finding["code"] == "Basic Auth Credentials, Secret Keyword"
+    digests = finding["message"].split("its hashes ")[1].split(" to ")[0].split(", ")
+    assert len(digests) == 2
+    allow = ", ".join(f'"{digest}"' for digest in [*digests, ".qdev/state.toml"])
+    _write(
+        repo,
+        "qdev.toml",
+        (repo / "qdev.toml").read_text() + f"\n[check.secrets]\nallowlist = [{allow}]\n",
+    )
+
+    ran = qdev(repo, "check", "secrets")
+
+    assert ran.code == 0, ran.stdout

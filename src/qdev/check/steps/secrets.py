@@ -102,25 +102,34 @@ def _scanned(
     report: dict[str, Any], hashes: set[str], lines: Lines
 ) -> dict[tuple[str, int | None], Finding]:
     """detect-secrets' findings by place, less the allowlisted ones and a notebook's image
-    outputs (base64 data that looks random, never a credential; text outputs are scanned)."""
-    found = {}
+    outputs (base64 data that looks random, never a credential; text outputs are scanned).
+
+    Several detectors can flag one line (a URL with a password is both "Basic Auth" and
+    "Secret Keyword"): the place is reported once with every hash, so that allowlisting what
+    it names clears the line instead of revealing the next detector's finding."""
+    by_place: dict[tuple[str, int | None], dict[str, str]] = {}
     for path, items in sorted(report.get("results", {}).items()):
         for item in items:
-            if item.get("hashed_secret") in hashes:
+            digest = str(item.get("hashed_secret"))
+            if digest in hashes:
                 continue
-            if path.endswith(".ipynb") and NOTEBOOK_IMAGE.match(
-                lines.text(path, item.get("line_number"))
-            ):
+            line = item.get("line_number")
+            if path.endswith(".ipynb") and NOTEBOOK_IMAGE.match(lines.text(path, line)):
                 continue
-            finding = Finding(
-                "possible credential (if it is not one, add its hash "
-                f"{item.get('hashed_secret')} to check.secrets.allowlist)",
-                str(path),
-                item.get("line_number"),
-                code=str(item.get("type", "secret")),
-            )
-            found[(str(path), finding.line)] = finding
-    return found
+            kinds = by_place.setdefault((str(path), line), {})
+            kinds.setdefault(digest, str(item.get("type", "secret")))
+    return {place: _finding(place, kinds) for place, kinds in by_place.items()}
+
+
+def _finding(place: tuple[str, int | None], kinds: dict[str, str]) -> Finding:
+    digests = sorted(kinds, key=lambda digest: (kinds[digest], digest))
+    named = f"its hash {digests[0]}" if len(digests) == 1 else "its hashes " + ", ".join(digests)
+    return Finding(
+        f"possible credential (if it is not one, add {named} to check.secrets.allowlist)",
+        place[0],
+        place[1],
+        code=", ".join(sorted(set(kinds.values()))),
+    )
 
 
 def _in_credential_files(ctx: StepContext, files: list[str], hashes: set[str]) -> list[Finding]:
