@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from qdev.tools import process
 from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
 
 # Wall time says nothing on a shared machine: no property test fails for being slow.
@@ -87,7 +88,45 @@ ServeIndex = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def ci_ready_profile(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every xdist worker of this run shares (the run's own temporary folder without
+    xdist): for what is made once per run, under a file lock."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+SessionEnv = Callable[[Path], dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def session_env() -> SessionEnv:
+    """`session_env(home)`: the environment for a child that makes something once per run
+    (a template repo) in its own home: the per-test isolation does not reach session fixtures,
+    so git gets an identity and a default branch, and the XDG folders a home, here."""
+
+    def make(home: Path) -> dict[str, str]:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "gitconfig").write_text(
+            "[user]\n\tname = Test Quant\n\temail = quant@example.com\n"
+            "[init]\n\tdefaultBranch = main\n"
+        )
+        return process.child_env(
+            {
+                "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+                "GIT_CONFIG_NOSYSTEM": "1",
+                "XDG_CONFIG_HOME": str(home / "config"),
+                "XDG_CACHE_HOME": str(home / "cache"),
+                "XDG_DATA_HOME": str(home / "data"),
+                "UV_PYTHON_DOWNLOADS": "never",
+            },
+            drop=("VIRTUAL_ENV",),
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def ci_ready_profile(shared_dir: Path) -> Path:
     """The built-in profile plus where CI installs qdev from, so that `qdev init` writes the
     pipeline as it does for a team (the built-in profile cannot know a team's index). One copy
     for all xdist workers: repos adopted by one worker and read by another record its path."""
@@ -95,8 +134,7 @@ def ci_ready_profile(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
 
     from qdev.profile.source import builtin_path
 
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if worker_id != "master" else base) / "ci-ready-profile"
+    folder = shared_dir / "ci-ready-profile"
     with FileLock(f"{folder}.lock"):
         if not (folder / "profile.toml").exists():
             shutil.copytree(builtin_path(), folder, dirs_exist_ok=True)

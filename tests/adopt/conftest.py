@@ -29,19 +29,15 @@ class Adopted:
 
 
 @pytest.fixture(scope="session")
-def shared_adopted(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_ready_profile: Path
-) -> Callable[[str], Adopted]:
+def shared_adopted(shared_dir: Path, ci_ready_profile: Path) -> Callable[[str], Adopted]:
     """`shared_adopted(case)`: the case made and adopted by `qdev init --yes --no-env`, once,
     with a profile that says where CI installs qdev from (so the pipeline is written too).
 
     Never change the repo it returns: copy it first.
     """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if worker_id != "master" else base
 
     def adopt(case: str) -> Adopted:
-        folder = shared / f"adopted-{case}"
+        folder = shared_dir / f"adopted-{case}"
         with FileLock(str(folder) + ".lock"):
             if not (folder / "done").exists():
                 shutil.rmtree(folder, ignore_errors=True)

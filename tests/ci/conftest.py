@@ -64,23 +64,17 @@ class Team:
 
 
 @pytest.fixture(scope="session")
-def shared_base(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if worker_id != "master" else base
-
-
-@pytest.fixture(scope="session")
-def harness_shared(shared_base: Path) -> Shared:
+def harness_shared(shared_dir: Path) -> Shared:
     home_cache = Path.home() / ".cache"  # the machine's download caches, as the suite's own
     uv_cache = Path(os.environ.get("UV_CACHE_DIR") or home_cache / "uv")
     pip_cache = Path(os.environ.get("PIP_CACHE_DIR") or home_cache / "pip")
-    return Shared(uv_cache, pip_cache, shared_base / "ci-tools")
+    return Shared(uv_cache, pip_cache, shared_dir / "ci-tools")
 
 
 @pytest.fixture(scope="session")
-def qdev_wheel(shared_base: Path) -> Path:
+def qdev_wheel(shared_dir: Path) -> Path:
     """qdev built from this checkout, once per session."""
-    folder = shared_base / "ci-wheel"
+    folder = shared_dir / "ci-wheel"
     with FileLock(str(folder) + ".lock"):
         wheels = list(folder.glob("qdev-*.whl"))
         if not wheels:
@@ -105,12 +99,12 @@ def team_index(
 
 
 @pytest.fixture(scope="session")
-def team(shared_base: Path, team_index: TeamIndex, worker_id: str) -> Team:
+def team(shared_dir: Path, team_index: TeamIndex, worker_id: str) -> Team:
     """The team profile and a committed repo of each kind (per worker: the index URL differs)."""
-    folder = shared_base / f"ci-team-{worker_id}"
+    folder = shared_dir / f"ci-team-{worker_id}"
     shutil.rmtree(folder, ignore_errors=True)
     _profile(folder / "profile", team_index)
-    home = shared_base / f"ci-home-{worker_id}"
+    home = shared_dir / f"ci-home-{worker_id}"
     home.mkdir(parents=True, exist_ok=True)
     (home / "gitconfig").write_text(
         "[user]\n\tname = Test Quant\n\temail = quant@example.com\n[init]\n\tdefaultBranch = main\n"

@@ -57,15 +57,11 @@ def git(repo: Path, *args: str) -> process.ProcessResult:
 
 
 @pytest.fixture(scope="session")
-def adopted_project(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, ci_ready_profile: Path
-) -> Callable[[str], AdoptedProject]:
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if worker_id != "master" else base
+def adopted_project(shared_dir: Path, ci_ready_profile: Path) -> Callable[[str], AdoptedProject]:
 
     def adopt(name: str) -> AdoptedProject:
         project = PROJECTS[name]
-        folder = shared / f"corpus-{name}"
+        folder = shared_dir / f"corpus-{name}"
         lock = Path(str(folder) + ".lock")
         with FileLock(str(lock)):
             if not (folder / "done").exists():

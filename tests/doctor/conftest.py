@@ -43,34 +43,19 @@ ServeIndex = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def team_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def team_template(shared_dir: Path, session_env: Callable[[Path], dict[str, str]]) -> Path:
     """`<folder>/profile` (a copy of the built-in profile) and `<folder>/demo`, made from it."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if worker_id != "master" else base
-    folder = shared / "doctor-template"
+    folder = shared_dir / "doctor-template"
     with FileLock(str(folder) + ".lock"):
         if not (folder / "done").exists():
             shutil.rmtree(folder, ignore_errors=True)
             shutil.copytree(BUILTIN_DIR / "default", folder / "profile")
-            _init(folder, shared / "doctor-template-home")
+            _init(folder, session_env(shared_dir / "doctor-template-home"))
             (folder / "done").write_text("")
     return folder
 
 
-def _init(folder: Path, home: Path) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "gitconfig").write_text(
-        "[user]\n\tname = Test Quant\n\temail = quant@example.com\n[init]\n\tdefaultBranch = main\n"
-    )
-    env = process.child_env(
-        {
-            "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_CACHE_HOME": str(home / "cache"),
-            "UV_PYTHON_DOWNLOADS": "never",
-        }
-    )
+def _init(folder: Path, env: dict[str, str]) -> None:
     pythons = [arg for version in PYTHONS for arg in ("--python", version)]
     made = process.run(
         [sys.executable, "-m", "qdev", "init", "demo", "--profile", "profile", "--kind",

@@ -45,12 +45,6 @@ def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(scope="session")
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if worker_id != "master" else base
-
-
-@pytest.fixture(scope="session")
 def world(shared_dir: Path) -> Callable[[], Path]:
     """`world()`: the acceptance fleet, built once per session. Never change it: use `fleet`."""
 

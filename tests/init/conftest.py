@@ -39,12 +39,6 @@ def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(scope="session")
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if worker_id != "master" else base
-
-
-@pytest.fixture(scope="session")
 def made_repo(shared_dir: Path) -> MadeRepo:
     """`made_repo(kind)`: a repo made by `qdev init demo --kind KIND --yes`, once per session.
 

@@ -4,7 +4,6 @@ test, with its own .venv), and a real S3-compatible server (moto) on loopback.""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,39 +21,20 @@ PutObject = Callable[[str, bytes], str]
 
 
 @pytest.fixture(scope="session")
-def research_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def research_template(shared_dir: Path, session_env: Callable[[Path], dict[str, str]]) -> Path:
     """A research repo made by `qdev init --kind research --commit`, shared by xdist workers."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    folder = shared / "research-template" / "alpha-research"
-    with FileLock(str(shared / "research-template.lock")):
+    folder = shared_dir / "research-template" / "alpha-research"
+    with FileLock(str(shared_dir / "research-template.lock")):
         if not (folder / ".venv" / "qdev-env.json").exists():
-            _init_template(folder, shared / "research-template-home")
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            made = process.run(
+                [*QDEV, "init", str(folder), "--kind", "research", "--yes", "--commit"],
+                env=session_env(shared_dir / "research-template-home"),
+                timeout=600,
+            )
+            assert made.returncode == 0, made.output
     return folder
-
-
-def _init_template(folder: Path, home: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "gitconfig").write_text(
-        "[user]\n\tname = Test Quant\n\temail = quant@example.com\n[init]\n\tdefaultBranch = main\n"
-    )
-    env = {
-        "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "UV_PYTHON_DOWNLOADS": "never",
-    }
-    made = process.run(
-        [*QDEV, "init", str(folder), "--kind", "research", "--yes", "--commit"],
-        env=process.child_env(env, drop=("VIRTUAL_ENV",)),
-        timeout=600,
-    )
-    assert made.returncode == 0, made.output
 
 
 @pytest.fixture

@@ -46,12 +46,6 @@ def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
     return run
 
 
-@pytest.fixture(scope="session")
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if worker_id != "master" else base
-
-
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *GIT_ID, *args], cwd=cwd, check=True, capture_output=True)
 
