@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from qdev.tools import process
@@ -95,6 +96,28 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
     return base.parent if worker_id != "master" else base
 
 
+BuildOnce = Callable[[str, Callable[[Path], None]], Path]
+
+
+@pytest.fixture(scope="session")
+def build_once(shared_dir: Path) -> BuildOnce:
+    """`build_once(name, build)`: `shared_dir/name`, made by `build(folder)` the first time any
+    xdist worker asks, under a file lock. The mark that it is done lies beside the folder (a
+    profile repository must hold no stray file), so a build cut short is made again."""
+
+    def once(name: str, build: Callable[[Path], None]) -> Path:
+        folder = shared_dir / name
+        done = shared_dir / f"{name}.done"
+        with FileLock(f"{folder}.lock"):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                build(folder)
+                done.write_text("")
+        return folder
+
+    return once
+
+
 SessionEnv = Callable[[Path], dict[str, str]]
 
 
@@ -130,8 +153,6 @@ def ci_ready_profile(shared_dir: Path) -> Path:
     """The built-in profile plus where CI installs qdev from, so that `qdev init` writes the
     pipeline as it does for a team (the built-in profile cannot know a team's index). One copy
     for all xdist workers: repos adopted by one worker and read by another record its path."""
-    from filelock import FileLock
-
     from qdev.profile.source import builtin_path
 
     folder = shared_dir / "ci-ready-profile"

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from qdev.__main__ import main
 
@@ -45,19 +44,9 @@ def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(scope="session")
-def world(shared_dir: Path) -> Callable[[], Path]:
+def world(build_once: Callable[[str, Callable[[Path], None]], Path]) -> Callable[[], Path]:
     """`world()`: the acceptance fleet, built once per session. Never change it: use `fleet`."""
-
-    def make() -> Path:
-        folder = shared_dir / "fleet-world"
-        with FileLock(str(folder) + ".lock"):
-            if not (folder / "done").exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                build_world(folder)
-                (folder / "done").write_text("")
-        return folder
-
-    return make
+    return lambda: build_once("fleet-world", build_world)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from qdev.__main__ import main
 
@@ -39,32 +38,29 @@ def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(scope="session")
-def made_repo(shared_dir: Path) -> MadeRepo:
+def made_repo(build_once: Callable[[str, Callable[[Path], None]], Path]) -> MadeRepo:
     """`made_repo(kind)`: a repo made by `qdev init demo --kind KIND --yes`, once per session.
 
     Call it from a test (not a fixture) so the test's private git identity and homes apply.
     Never change it: copy it with `copy_repo`.
     """
 
-    def make(kind: str) -> Path:
-        folder = shared_dir / f"made-{kind}"
-        with FileLock(str(folder) + ".lock"):
-            if not (folder / "done").exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir()
-                env = {**os.environ, "NO_COLOR": "1", "UV_PYTHON_DOWNLOADS": "never"}
-                from qdev.tools import process
+    def build(kind: str, folder: Path) -> None:
+        folder.mkdir()
+        env = {**os.environ, "NO_COLOR": "1", "UV_PYTHON_DOWNLOADS": "never"}
+        from qdev.tools import process
 
-                result = process.run(
-                    [qdev_python(), "-m", "qdev", "init", "demo", "--kind", kind, "--yes"],
-                    cwd=folder,
-                    env=env,
-                    timeout=600,
-                )
-                assert result.ok, result.output
-                (folder / "init-output.txt").write_text(result.output)
-                (folder / "done").write_text("")
-        return folder / "demo"
+        result = process.run(
+            [qdev_python(), "-m", "qdev", "init", "demo", "--kind", kind, "--yes"],
+            cwd=folder,
+            env=env,
+            timeout=600,
+        )
+        assert result.ok, result.output
+        (folder / "init-output.txt").write_text(result.output)
+
+    def make(kind: str) -> Path:
+        return build_once(f"made-{kind}", lambda folder: build(kind, folder)) / "demo"
 
     return make
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from qdev.__main__ import main
 from qdev.profile.source import builtin_path
@@ -116,47 +115,36 @@ def build_team_profile(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def team_profile(shared_dir: Path) -> Callable[[], Path]:
+def team_profile(build_once: Callable[[str, Callable[[Path], None]], Path]) -> Callable[[], Path]:
     """`team_profile()`: the profile repository (tags v1.0.0, v2.0.0, v3.0.0). Never change it."""
-
-    def make() -> Path:
-        folder = shared_dir / "team-profile"
-        with FileLock(str(folder) + ".lock"):
-            if not (shared_dir / "team-profile.done").exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                build_team_profile(folder)
-                (shared_dir / "team-profile.done").write_text("")
-        return folder
-
-    return make
+    return lambda: build_once("team-profile", build_team_profile)
 
 
 @pytest.fixture(scope="session")
-def made_repo(shared_dir: Path, team_profile: Callable[[], Path]) -> Callable[[], Path]:
+def made_repo(
+    build_once: Callable[[str, Callable[[Path], None]], Path], team_profile: Callable[[], Path]
+) -> Callable[[], Path]:
     """`made_repo()`: a library repo made from the team profile at v1.0.0 by `qdev init`,
     committed, without its environment. Never change it: copy it with `copy_repo`."""
 
+    def build(folder: Path) -> None:
+        (folder / "demo").mkdir(parents=True)
+        (folder / "demo" / "qdev.toml").write_text(
+            f'[extends]\ngit = "{team_profile()}"\nref = "v1.0.0"\n'
+        )
+        argv = [sys.executable, "-m", "qdev", "init", "demo", "--kind", "library"]
+        env = {**os.environ, "NO_COLOR": "1"}
+        subprocess.run(
+            [*argv, "--yes", "--no-env", "--commit"],
+            cwd=folder,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
     def make() -> Path:
-        profile = team_profile()
-        folder = shared_dir / "made-sync"
-        with FileLock(str(folder) + ".lock"):
-            if not (folder / "done").exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                (folder / "demo").mkdir(parents=True)
-                (folder / "demo" / "qdev.toml").write_text(
-                    f'[extends]\ngit = "{profile}"\nref = "v1.0.0"\n'
-                )
-                argv = [sys.executable, "-m", "qdev", "init", "demo", "--kind", "library"]
-                env = {**os.environ, "NO_COLOR": "1"}
-                subprocess.run(
-                    [*argv, "--yes", "--no-env", "--commit"],
-                    cwd=folder,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
-                (folder / "done").write_text("")
-        return folder / "demo"
+        team_profile()  # outside made-sync's lock: the profile has its own
+        return build_once("made-sync", build) / "demo"
 
     return make
 
