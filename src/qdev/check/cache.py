@@ -31,7 +31,6 @@ LOCK_SECONDS = 30
 
 class ResultCache:
     def __init__(self, root: Path) -> None:
-        self.root = root
         self.folder = root / FOLDER
         self.problem: str | None = None
         """Why the cache could not be written, the first time it failed (then it is left alone)."""

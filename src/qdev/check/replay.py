@@ -70,9 +70,10 @@ def fingerprint(root: Path, config_inputs: Sequence[str]) -> str:
     digest.update(json.dumps([installed(root / ".venv"), ambient(root)], sort_keys=True).encode())
     # The index too: a commit that changes no file on disk (a notebook's outputs committed
     # with --no-verify while the working tree keeps them) still changes what the steps judge.
-    digest.update(json.dumps(git.ls_staged(root), sort_keys=True).encode())
+    staged = git.ls_staged(root)
+    digest.update(json.dumps(staged, sort_keys=True).encode())
     for kind, paths in (
-        ("tracked", git.ls_tracked(root)),
+        ("tracked", list(staged)),  # the same paths `ls-files --cached` lists: one git call
         ("untracked", untracked_inputs(git.ls_untracked(root))),
         ("submodules", untracked_inputs(git.ls_submodule_files(root))),
     ):

@@ -156,12 +156,6 @@ def find_root(start: Path) -> Path:
     )
 
 
-def recorded_pin(root: Path) -> Pin | None:
-    """The profile version and ref a repo's files came from; None for a repo qdev never synced."""
-    recorded = state_file.read(root)
-    return None if recorded is None else _pin(recorded)
-
-
 def _pin(recorded: ProfileState) -> Pin:
     return Pin(recorded.profile, recorded.version, recorded.source, recorded.ref, recorded.commit)
 
@@ -353,7 +347,9 @@ def _memo_key(
     if index is not None and index.is_file():
         stat = index.stat()
         digest.update(f"index:{stat.st_mtime_ns}:{stat.st_size}".encode())
-    user = _user_config()
+    from qdev.output import user_file
+
+    user = Path(user_file())
     if user.is_file():
         digest.update(user.read_bytes())
     return digest.hexdigest()
@@ -377,12 +373,6 @@ def _folder_stamp(folder: Path) -> str:
             stat = path.stat()
             digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()
-
-
-def _user_config() -> Path:
-    from platformdirs import user_config_path
-
-    return user_config_path("qdev") / "config.toml"
 
 
 def _memo_load(root: Path) -> dict[str, Any]:
