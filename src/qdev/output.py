@@ -110,6 +110,16 @@ def console(*, stderr: bool = False) -> Console:
     )
 
 
+def print_diff(out: Console, diff: str) -> None:
+    """A unified diff, highlighted when colours are on; rich.syntax (with pygments) loads only
+    when there is a diff to show."""
+    if not diff:
+        return
+    from rich.syntax import Syntax
+
+    out.print(Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default"))
+
+
 _CONSOLE_CLASS: list[type[Console]] = []  # made once, on first use: rich loads only then
 
 

@@ -70,9 +70,8 @@ def _render(
     pipeline: Pipeline, planned: tuple[PlannedFile, ...], *, check: bool, dry_run: bool
 ) -> None:
     from rich.markup import escape
-    from rich.syntax import Syntax
 
-    from qdev.output import console
+    from qdev.output import console, print_diff
 
     out = console()
     python = ", ".join(pipeline.python)
@@ -91,8 +90,8 @@ def _render(
         edited = dry_run and not check and item.change.value == "replace"
         hint = "  [dim](edited: `qdev ci` needs --force, which keeps a backup)[/dim]" * edited
         out.print(f"  [{style}]{verb:>9}[/{style}]  {escape(item.path)}{hint}")
-        if (check or dry_run) and item.diff():
-            out.print(Syntax(item.diff().rstrip("\n"), "diff", theme="ansi_dark"))
+        if check or dry_run:
+            print_diff(out, item.diff())
     if check:
         return
     written = sum(item.change.value != "unchanged" for item in planned)

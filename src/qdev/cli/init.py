@@ -141,7 +141,7 @@ def _ask(question: str, default: str, choices: Sequence[str] | None) -> str:
 def _render(result: InitResult, *, dry_run: bool) -> None:
     from rich.markup import escape
 
-    from qdev.output import console
+    from qdev.output import console, print_diff
 
     out = console()
     settings = result.settings
@@ -161,13 +161,7 @@ def _render(result: InitResult, *, dry_run: bool) -> None:
         detail = f"  [dim]{escape(item.detail)}[/dim]" if item.detail else ""
         out.print(f"  [{style}]{item.action.value:>9}[/{style}]  {escape(item.path)}{detail}")
         if (dry_run and item.action.value != "unchanged") or item.action.value == "keep":
-            diff = item.diff()
-            if diff:
-                from rich.syntax import Syntax  # with pygments: only when a diff is shown
-
-                out.print(
-                    Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
-                )
+            print_diff(out, item.diff())
     for note in result.notes:
         out.print(escape(note))
     if result.proof:

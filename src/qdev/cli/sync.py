@@ -132,9 +132,8 @@ def _check(path: Path, *, conflicts_only: bool, as_json: bool) -> int:
 
 def _render(plan: SyncPlan, *, dry_run: bool) -> None:
     from rich.markup import escape
-    from rich.syntax import Syntax
 
-    from qdev.output import SETTINGS, console
+    from qdev.output import SETTINGS, console, print_diff
 
     out = console()
     previous = plan.previous
@@ -153,11 +152,7 @@ def _render(plan: SyncPlan, *, dry_run: bool) -> None:
         extra = f"  [dim]{escape(detail)}[/dim]" if detail else ""
         out.print(f"  [{style}]{item.action.value:>9}[/{style}]  {escape(item.path)}{extra}")
         if dry_run and item.writes:
-            diff = item.diff()
-            if diff:
-                out.print(
-                    Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
-                )
+            print_diff(out, item.diff())
     for note in plan.notes:
         out.print(f"[bold]profile {escape(note.version)}:[/bold] {escape(note.note)}")
     for choice in plan.variables:

@@ -164,6 +164,8 @@ def _prove(
 
     facts = result.facts
     assert facts is not None
+    if before is None:  # built once: a plan that leaves shipped files out is proved against it too
+        before = proof.wheel_before(root, facts)
     try:
         result.proof = proof.prove(root, facts, result.plan, before)
     except proof.ShipsNewFiles as shipped:
