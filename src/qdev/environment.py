@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qdev import envstate
 from qdev.errors import QdevError, ToolMissing, UsageError
@@ -59,12 +59,13 @@ def ensure_env(
     *,
     frozen: bool = False,
     python: str | None = None,
-    git_ready: Future[Any] | None = None,
+    git_ready: Future[Path] | None = None,
 ) -> EnvReport:
     """Create or update `<root>/.venv` from the lock and verify it; return what was done.
 
     The git hook is installed beside the checks of the interpreter, once `git_ready` is done
-    when given (`qdev init` runs `git init` beside the sync)."""
+    when given: `qdev init` runs `git init` beside the sync, and the future's result is the
+    top folder of the work tree, so the hook does not look for it again."""
     from qdev.config.loader import load_config
 
     started = time.monotonic()
@@ -191,21 +192,24 @@ def _verify(version: str, supported: list[str], requested: str | None) -> None:
         )
 
 
-def _install_hook_after(root: Path, git_ready: Future[Any] | None) -> str:
-    if git_ready is not None:
-        from concurrent.futures import wait
+def _install_hook_after(root: Path, git_ready: Future[Path] | None) -> str:
+    if git_ready is None:
+        return install_hook(root)
+    from concurrent.futures import wait
 
-        wait([git_ready])  # its failure is the caller's to report; the hook then says why not
-    return install_hook(root)
+    wait([git_ready])  # its failure is the caller's to report; the hook then says why not
+    return install_hook(root, None if git_ready.exception() else git_ready.result())
 
 
-def install_hook(root: Path) -> str:
-    """Install the pre-commit hook with the repo's locked pre-commit; say why not when it can't."""
+def install_hook(root: Path, git_root: Path | None = None) -> str:
+    """Install the pre-commit hook with the repo's locked pre-commit; say why not when it can't.
+
+    `git_root`, the top folder of the work tree when the caller knows it, saves looking."""
     from qdev.tools import git
 
     if not (root / PRE_COMMIT_CONFIG).is_file():
         return f"not installed: no {PRE_COMMIT_CONFIG}"
-    git_root = git.find_root(root)
+    git_root = git_root or git.toplevel(root)
     if git_root is None:
         return "not installed: not a git repository (run `git init`, then `qdev env`)"
     if git_root.resolve() != root.resolve():

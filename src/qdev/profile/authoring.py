@@ -85,7 +85,8 @@ def new_profile(folder: Path, name: str | None = None, *, git: bool = True) -> N
     if git:
         from qdev.tools import git as git_tools
 
-        repo = git_tools.init(folder, branch="main")
+        git_tools.init(folder, branch="main")
+        repo = git_tools.open_repo(folder)
         commit = git_tools.commit(
             repo, f"Start the {name} qdev profile from the built-in one", all_changes=True
         )

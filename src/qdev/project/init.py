@@ -251,20 +251,22 @@ def _repo_and_env(
     root: Path, journal: Journal, result: InitResult, *, git: bool, env: bool
 ) -> None:
     """`git init` and `qdev env`, the independent parts at the same time: finding the git
-    repository and `git init` (with GitPython's import) run in a thread beside `uv sync`, the
-    long part, which stays in this thread so that Ctrl-C stops it at once. The hook needs
-    both, so it comes last, once."""
+    repository and `git init` run in a thread beside `uv sync`, the long part, which stays in
+    this thread so that Ctrl-C stops it at once. The hook needs both, so it comes last, once,
+    in the repository the thread found."""
     from concurrent.futures import ThreadPoolExecutor
 
     if git:
         # a .git that is not there now is init's to remove on undo; noted here, so only this
         # thread ever touches the journal
         journal.remember(root / ".git")
+    git_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
-        made = pool.submit(_new_repository, root, result.facts) if git else None
+        made = pool.submit(_new_repository, root, result.facts, git_notes) if git else None
         synced = _bootstrap_env(root, journal, made) if env else None
         if made is not None:
-            result.notes.append(made.result())
+            made.result()
+            result.notes += git_notes
             _inject("git")
     if synced is not None:
         kernel = f"; Jupyter kernel: {synced.kernel}" if synced.kernel else ""
@@ -275,7 +277,7 @@ def _repo_and_env(
         _inject("env")
 
 
-def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[str] | None) -> EnvReport:
+def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[Path] | None) -> EnvReport:
     """`qdev env`, its hook once `git init` is done: an interrupt undoes everything; a failure
     keeps the files and says so."""
     from qdev.environment import ensure_env
@@ -346,29 +348,27 @@ def config_into_pyproject(rendered: list[RenderedFile]) -> list[RenderedFile]:
     return [files[path] for path in sorted(files)]
 
 
-def _new_repository(root: Path, facts: RepoFacts | None) -> str:
-    return _ensure_git(root, _git_root(root), facts)
-
-
-def _git_root(root: Path) -> Path | None:
+def _new_repository(root: Path, facts: RepoFacts | None, notes: list[str]) -> Path:
+    """The top folder of the work tree `root` is in, after `git init` when there is none;
+    what was done goes to `notes`."""
     from qdev.tools import git
 
     probe = root
     while not probe.exists():
         probe = probe.parent
-    return git.find_root(probe)
-
-
-def _ensure_git(root: Path, git_root: Path | None, facts: RepoFacts | None) -> str:
-    from qdev.tools import git
-
+    git_root = git.toplevel(probe)
     if git_root is not None:
         if git_root.resolve() == root.resolve():
-            return f"git: using the existing repository at {git_root}"
-        return f"git: {root} is inside the existing repository at {git_root}; working there"
+            notes.append(f"git: using the existing repository at {git_root}")
+        else:
+            notes.append(
+                f"git: {root} is inside the existing repository at {git_root}; working there"
+            )
+        return git_root
     branch = (facts.default_branch if facts else None) or "main"
     git.init(root, branch=branch)
-    return f"git: new repository at {root} on branch {branch}"
+    notes.append(f"git: new repository at {root} on branch {branch}")
+    return root
 
 
 def _commit(root: Path, settings: Settings, plan: Plan) -> str | None:

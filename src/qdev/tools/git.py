@@ -70,12 +70,11 @@ def find_root(path: Path) -> Path | None:
     return Path(repo.working_tree_dir) if repo.working_tree_dir else None
 
 
-def init(path: Path, *, branch: str = "main") -> git.Repo:
-    _git()
-    import git
-
-    with _translated("init"):
-        return git.Repo.init(path, initial_branch=branch)
+def init(path: Path, *, branch: str = "main") -> None:
+    """`git init` on `branch`, by the git binary: `qdev init` runs it beside `uv sync`, where
+    GitPython's import would only compete for the CPU."""
+    path.mkdir(parents=True, exist_ok=True)
+    _ok(_cli(path, "init", "--quiet", f"--initial-branch={branch}"), "init")
 
 
 def run(repo: git.Repo, *args: str) -> str:
