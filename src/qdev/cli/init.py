@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             migrate=migrate,
         )
         interactive = not (yes or as_json) and sys.stdin.isatty() and sys.stdout.isatty()
-        result = init_project(options, _ask if interactive else None)
+        result = init_project(options, _ask if interactive else None, meanwhile=_load_output)
         if as_json:
             typer.echo(_as_json(result, dry_run=dry_run))
         else:
@@ -136,6 +136,16 @@ def _ask(question: str, default: str, choices: Sequence[str] | None) -> str:
         if choices is None or answer in choices:
             return answer
         typer.echo(f"choose one of: {', '.join(choices)}")
+
+
+def _load_output() -> None:
+    """rich, loaded and run once into nothing while uv sync makes the environment, so that
+    printing the result after it costs no imports (tens of milliseconds)."""
+    import io
+
+    from rich.console import Console
+
+    Console(file=io.StringIO(), width=80).print("[green]create[/green]  [dim]pyproject.toml[/dim]")
 
 
 def _render(result: InitResult, *, dry_run: bool) -> None:

@@ -44,6 +44,7 @@ from qdev.project.settings import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Future
 
     from qdev.environment import EnvReport
@@ -65,7 +66,14 @@ class InitResult:
     """How the adoption proved itself (the wheel built before and after), when it did."""
 
 
-def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
+def init_project(
+    options: InitOptions, ask: Ask | None = None, meanwhile: Callable[[], object] | None = None
+) -> InitResult:
+    """Make or adopt the repo `options` describe; `ask` prompts for what is missing.
+
+    `meanwhile` is work of the caller's that can wait for no one (the CLI loads what prints
+    the result): it runs in a thread while `uv sync` does, and its errors are left to the
+    caller's own later use of the same thing."""
     root = _target(options.path)
     facts = _read_facts(root)
     existing = read_existing(root)
@@ -98,7 +106,7 @@ def init_project(options: InitOptions, ask: Ask | None = None) -> InitResult:
             result = _prove(options, ask, root, existing, result, before)
         apply_plan(result.plan, journal)
         _inject("write")
-        _repo_and_env(root, journal, result, git=options.git, env=options.env)
+        _repo_and_env(root, journal, result, options, meanwhile)
     if options.commit:
         result.commit = _commit(root, result.settings, result.plan)
         if result.commit is None:
@@ -248,7 +256,11 @@ def _current_texts(root: Path, rendered: list[RenderedFile]) -> dict[str, str]:
 
 
 def _repo_and_env(
-    root: Path, journal: Journal, result: InitResult, *, git: bool, env: bool
+    root: Path,
+    journal: Journal,
+    result: InitResult,
+    options: InitOptions,
+    meanwhile: Callable[[], object] | None,
 ) -> None:
     """`git init` and `qdev env`, the independent parts at the same time: finding the git
     repository and `git init` run in a thread beside `uv sync`, the long part, which stays in
@@ -256,14 +268,16 @@ def _repo_and_env(
     in the repository the thread found."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if git:
+    if options.git:
         # a .git that is not there now is init's to remove on undo; noted here, so only this
         # thread ever touches the journal
         journal.remember(root / ".git")
     git_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
-        made = pool.submit(_new_repository, root, result.facts, git_notes) if git else None
-        synced = _bootstrap_env(root, journal, made) if env else None
+        made = pool.submit(_new_repository, root, result.facts, git_notes) if options.git else None
+        if meanwhile is not None:
+            pool.submit(meanwhile)  # after the git work: the hook waits for that, not for this
+        synced = _bootstrap_env(root, journal, made) if options.env else None
         if made is not None:
             made.result()
             result.notes += git_notes
