@@ -18,6 +18,7 @@ from qdev.errors import QdevError, ToolMissing, UsageError
 from qdev.tools import process
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Future
 
 SYNC_TIMEOUT = 900.0
@@ -60,12 +61,14 @@ def ensure_env(
     frozen: bool = False,
     python: str | None = None,
     git_ready: Future[Path] | None = None,
+    on_sync: Callable[[int], None] | None = None,
 ) -> EnvReport:
     """Create or update `<root>/.venv` from the lock and verify it; return what was done.
 
     The git hook is installed beside the checks of the interpreter, once `git_ready` is done
     when given: `qdev init` runs `git init` beside the sync, and the future's result is the
-    top folder of the work tree, so the hook does not look for it again."""
+    top folder of the work tree, so the hook does not look for it again. `on_sync` gets the
+    pid of `uv sync` as it starts."""
     from qdev.config.loader import load_config
 
     started = time.monotonic()
@@ -83,7 +86,11 @@ def ensure_env(
         *(["--python", python] if python else []),
     ]
     result = process.run(
-        [*argv, *loaded.config.env.uv_args], cwd=root, env=_uv_env(), timeout=SYNC_TIMEOUT
+        [*argv, *loaded.config.env.uv_args],
+        cwd=root,
+        env=_uv_env(),
+        timeout=SYNC_TIMEOUT,
+        on_start=on_sync,
     )
     if not result.ok:
         raise _sync_failure(result.output, frozen=frozen, python=python)

@@ -44,6 +44,7 @@ from qdev.project.settings import (
 )
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
     from concurrent.futures import Future
 
@@ -266,6 +267,7 @@ def _repo_and_env(
     repository and `git init` run in a thread beside `uv sync`, the long part, which stays in
     this thread so that Ctrl-C stops it at once. The hook needs both, so it comes last, once,
     in the repository the thread found."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     if options.git:
@@ -273,11 +275,17 @@ def _repo_and_env(
         # thread ever touches the journal
         journal.remember(root / ".git")
     git_notes: list[str] = []
+    syncing = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdev-git") as pool:
         made = pool.submit(_new_repository, root, result.facts, git_notes) if options.git else None
         if meanwhile is not None:
-            pool.submit(meanwhile)  # after the git work: the hook waits for that, not for this
-        synced = _bootstrap_env(root, journal, made) if options.env else None
+            # after the git work, which the hook waits for, and once uv sync runs: this thread's
+            # Python work before it would only hold the start of the sync back
+            pool.submit(_once_set, syncing, meanwhile)
+        try:
+            synced = _bootstrap_env(root, journal, made, syncing) if options.env else None
+        finally:
+            syncing.set()
         if made is not None:
             made.result()
             result.notes += git_notes
@@ -291,7 +299,14 @@ def _repo_and_env(
         _inject("env")
 
 
-def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[Path] | None) -> EnvReport:
+def _once_set(event: threading.Event, work: Callable[[], object]) -> None:
+    event.wait()
+    work()
+
+
+def _bootstrap_env(
+    root: Path, journal: Journal, git_ready: Future[Path] | None, syncing: threading.Event
+) -> EnvReport:
     """`qdev env`, its hook once `git init` is done: an interrupt undoes everything; a failure
     keeps the files and says so."""
     from qdev.environment import ensure_env
@@ -301,7 +316,7 @@ def _bootstrap_env(root: Path, journal: Journal, git_ready: Future[Path] | None)
         journal.remember(root / made)
     journal.remember(root / ".git" / "hooks" / "pre-commit")
     try:
-        return ensure_env(root, git_ready=git_ready)
+        return ensure_env(root, git_ready=git_ready, on_sync=lambda pid: syncing.set())
     except Interrupted:
         raise
     except QdevError as exc:
