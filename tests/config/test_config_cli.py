@@ -175,6 +175,17 @@ def test_schema_prints_json_schema(run_cli: RunCli) -> None:
     assert set(schema["properties"]) == set(QdevConfig.model_fields)
 
 
+def test_schema_describes_each_field_by_its_docstring_inherited_ones_too(run_cli: RunCli) -> None:
+    schema = json.loads(run_cli("config", "schema").out)
+
+    typecheck = schema["$defs"]["TypecheckOptions"]["properties"]
+    assert typecheck["tool"]["description"] == "The type checker to run."
+    assert typecheck["timeout"]["description"] == (
+        "Seconds before the step is stopped (at most a day)."
+    )
+    assert schema["properties"]["check"]["description"] == "What `qdev check` runs."
+
+
 @pytest.mark.e2e
 def test_show_json_through_a_real_process(rich_repo: Path) -> None:
     result = process.run(

@@ -30,12 +30,13 @@ class Strict(BaseModel):
     """Unknown keys are errors; attribute docstrings become the schema's descriptions."""
 
     # strict: TOML has real types, so "yes" is not true and "85" is not 85 (enums opt out);
-    # inf and nan are no sensible number for any setting.
+    # inf and nan are no sensible number for any setting. Not use_attribute_docstrings: it
+    # reads every model's source at import, a third of this module's import time on every
+    # command; schema.py reads the docstrings once, when the schema is asked for.
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
         validate_assignment=True,
-        use_attribute_docstrings=True,
         allow_inf_nan=False,
     )
 
