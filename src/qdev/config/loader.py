@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 REPO_FILE = "qdev.toml"
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE: KeyPath = ("tool", "qdev")
-USER_FILE = "config.toml"
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _FIX = "edit the file, then run `qdev config validate`"
 
@@ -68,9 +67,9 @@ class LoadedConfig:
 
 
 def user_config_file() -> Path:
-    from platformdirs import user_config_path
+    from qdev.output import user_file  # one answer, found without importing platformdirs
 
-    return user_config_path("qdev") / USER_FILE
+    return Path(user_file())
 
 
 def builtin_profiles_dir() -> Path:
