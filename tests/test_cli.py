@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -576,10 +577,20 @@ def test_a_command_module_that_fails_to_import_is_a_bug_shown_with_verbose(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(cli_app, "COMMANDS", [*cli_app.COMMANDS, "no_such_module_xyz"])
-    assert cli_app.run(["-v", "config", "schema"]) == 70
+    assert cli_app.run(["-v", "no_such_module_xyz"]) == 70
     err = capsys.readouterr().err
     assert "No module named 'qdev.cli.no_such_module_xyz'" in err
     assert "Traceback (most recent call last)" in err
+
+
+def test_a_command_runs_without_loading_the_other_command_modules(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli_app, "COMMANDS", [*cli_app.COMMANDS, "no_such_module_xyz"])
+
+    assert cli_app.run(["-v", "config", "schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "qdev.toml"
+    assert cli_app.run(["-v", "confg"]) == 70  # a typo: every command, for the suggestion
 
 
 # --- colour decisions -----------------------------------------------------------------------
