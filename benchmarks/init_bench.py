@@ -4,6 +4,9 @@ Run: `uv run python benchmarks/init_bench.py [--runs N] [--kind KIND]`
 
 Both sides start from an empty folder with a warm uv cache and end with a locked, synced
 `.venv` holding ruff, mypy, pytest, pytest-cov, pip-audit, detect-secrets and pre-commit.
+The warm-up round also writes qdev's bytecode cache, as any installed qdev has one (under
+PYTHONDONTWRITEBYTECODE every timed run would otherwise compile what changed since the last
+cache was written).
 qdev also renders the profile (config, CI, hooks, noxfile, package and test), runs `git init`
 and installs the pre-commit hook. Runs are interleaved round by round so a busy machine slows
 both alike; the figure is the median wall time and the ratio qdev / uv (target <= 1.3), with
@@ -56,9 +59,16 @@ def with_uv(folder: Path, env: dict[str, str], kind: str) -> None:
     run([uv(), "add", "--dev", *DEV_TOOLS], folder / "demo", env)
 
 
-def time_once(step: Callable[[Path, dict[str, str], str], None], scratch: Path, kind: str) -> float:
+def time_once(
+    step: Callable[[Path, dict[str, str], str], None],
+    scratch: Path,
+    kind: str,
+    *,
+    warm_up: bool = False,
+) -> float:
     folder = Path(tempfile.mkdtemp(dir=scratch))
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    dropped = {"VIRTUAL_ENV", *(["PYTHONDONTWRITEBYTECODE"] if warm_up else [])}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(NO_COLOR="1", UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
     started = time.perf_counter()
     step(folder, env, kind)
@@ -80,8 +90,8 @@ def main() -> int:
     cases = {"qdev init (with env)": with_qdev, "uv init + uv add --dev": with_uv}
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        for step in cases.values():  # warm the uv cache and the OS file cache
-            time_once(step, scratch, args.kind)
+        for step in cases.values():  # warm the uv cache, the OS file cache, qdev's bytecode
+            time_once(step, scratch, args.kind, warm_up=True)
         timings: dict[str, list[float]] = {label: [] for label in cases}
         for number in range(args.runs):
             print(f"round {number + 1}: load average {load()}", flush=True)
