@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from qdev.errors import UsageError
-from qdev.project import tag_formats
 from qdev.project._legacy import (
     SetupPy,
     cfg_get,
@@ -169,6 +168,8 @@ def read_facts(root: Path) -> RepoFacts:
     layout, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
     version = _version(root, pyproject, setup_cfg, setup_py, paths)
     tags, branch, ignored, in_git = _git_facts(root)
+    from qdev.project import tag_formats  # packaging loads only when there is a folder to read
+
     tag_format, latest = tag_formats.infer(tags)
     tool_configs = _tool_configs(root, pyproject, setup_cfg)
     return RepoFacts(

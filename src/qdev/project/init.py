@@ -30,8 +30,6 @@ from qdev.profile.apply import (
 )
 from qdev.profile.render import RenderedFile, render_profile
 from qdev.profile.state import RenderInputs
-from qdev.project import adopt
-from qdev.project import proof as proof_types
 from qdev.project.existing import ExistingRepo, read_existing
 from qdev.project.facts import RepoFacts, read_facts
 from qdev.project.settings import (
@@ -49,6 +47,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from qdev.environment import EnvReport
+    from qdev.project.proof import Wheel
 
 __all__ = ["InitOptions", "InitResult", "init_project"]
 
@@ -78,10 +77,8 @@ def init_project(
     root = _target(options.path)
     facts = _read_facts(root)
     existing = read_existing(root)
-    adopting = adopt.is_adoption(facts, existing)
+    adopting = facts is not None and _is_adoption(facts, existing, options)
     migrating = adopting and facts is not None and facts.migration is not None
-    if migrating and facts is not None:
-        adopt.refuse_migration(facts, allowed=options.migrate)
     if options.dry_run:
         if migrating and facts is not None:
             return _dry_run_migration(options, ask, root, facts)
@@ -113,6 +110,19 @@ def init_project(
         if result.commit is None:
             result.notes.append("git: nothing to commit, the repo already has every file")
     return result
+
+
+def _is_adoption(facts: RepoFacts, existing: ExistingRepo, options: InitOptions) -> bool:
+    """Whether init adopts the project in the folder, after refusing a migration not asked for.
+
+    Only for a folder that exists: adopt.py (with tomlkit and packaging) loads only then."""
+    from qdev.project import adopt
+
+    if not adopt.is_adoption(facts, existing):
+        return False
+    if facts.migration is not None:
+        adopt.refuse_migration(facts, allowed=options.migrate)
+    return True
 
 
 def _dry_run_migration(
@@ -166,7 +176,7 @@ def _prove(
     root: Path,
     existing: ExistingRepo,
     result: InitResult,
-    before: proof_types.Wheel | str | None = None,
+    before: Wheel | str | None = None,
 ) -> InitResult:
     """Prove the adoption; files qdev adds that the build would ship are left out, and said so."""
     from qdev.project import proof
@@ -220,6 +230,8 @@ def _plan(
         # As `qdev sync` re-makes the profile's render for this repo (its base for a merge).
         as_new = config_into_pyproject(rendered) if existing.in_pyproject else rendered
         as_new = without_build_system(as_new) if existing.unpackaged else as_new
+        from qdev.project import adopt
+
         adoption = adopt.adopt_files(
             rendered,
             facts,
