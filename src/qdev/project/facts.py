@@ -220,9 +220,11 @@ class Sources:
         return [*self.package_paths, *outside]
 
 
-def read_sources(root: Path) -> Sources:
-    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`."""
-    pyproject = read_pyproject(root / "pyproject.toml")
+def read_sources(root: Path, pyproject: dict[str, Any] | None = None) -> Sources:
+    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`;
+    `pyproject`, when the caller has read it already."""
+    if pyproject is None:
+        pyproject = read_pyproject(root / "pyproject.toml")
     setup_cfg = read_setup_cfg(root / "setup.cfg")
     setup_py = read_setup_py(root / "setup.py")
     project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
@@ -231,13 +233,15 @@ def read_sources(root: Path) -> Sources:
     return Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
 
 
-def installs_itself(root: Path) -> bool:
-    """uv installs the project into its environment: it has [project] and is packaged."""
+def installed_packages(root: Path) -> tuple[str, ...]:
+    """The repo's own import packages when uv installs the project into its environment (it
+    has [project] and is packaged); none otherwise. pyproject.toml is read once."""
     pyproject = read_pyproject(root / "pyproject.toml") or {}
     if "project" not in pyproject:
-        return False
+        return ()
     package = _table(pyproject, "tool", "uv").get("package")
-    return bool(package) if isinstance(package, bool) else "build-system" in pyproject
+    installs = bool(package) if isinstance(package, bool) else "build-system" in pyproject
+    return read_sources(root, pyproject).packages if installs else ()
 
 
 # --- pyproject ------------------------------------------------------------------------------
