@@ -29,16 +29,11 @@ KEY = replay.run_key(["lint"], False)
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "src").mkdir(parents=True)
-    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    (repo / "src" / "a.py").write_text("A = 1\n")
-    (repo / ".venv/lib/python3.11/site-packages/six-1.16.0.dist-info").mkdir(parents=True)
-    (repo / ".venv/lib/python3.11/site-packages/_x.pth").write_text("/repo/src\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "pyproject.toml", "src")
-    return repo
+def root(small_repo: Path) -> Path:
+    site = small_repo / ".venv/lib/python3.11/site-packages"
+    (site / "six-1.16.0.dist-info").mkdir(parents=True)
+    (site / "_x.pth").write_text("/repo/src\n")
+    return small_repo
 
 
 @pytest.fixture
