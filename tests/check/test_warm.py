@@ -243,3 +243,16 @@ def test_the_warm_path_imports_nothing_heavy(root: Path) -> None:
 
     for heavy in ("'json'", "'re'", "'pathlib'", "'subprocess'", "'dataclasses'", "'typing'"):
         assert heavy not in loaded
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_newer_run_not_stored_for_the_warm_path_takes_the_older_report_away(root: Path) -> None:
+    _save(root)
+    newer = CheckRun([StepResult("lint", Status.PASSED, "no lint problems", 0.1)], 0.1)
+
+    replay.save(root, KEY, [], replay.fingerprint(root, []), newer)  # e.g. `qdev check -v`
+
+    assert _warm(root) is None
+    by_content = replay.lookup(root, KEY)
+    assert by_content is not None
+    assert by_content.ok
