@@ -58,16 +58,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(args: list[str]) -> int:
-    from qdev.check.warm import answer
+    from qdev.output import SETTINGS, read_user_preferences
 
-    code = answer(args[1:])
-    if code is not None:
-        return code
-    from qdev.check.fastpath import answer_from_cache, handing_over
+    SETTINGS.reset()
+    read_user_preferences()  # colour, as the full CLI reads it; a verbose report is its own
+    prepared = None
+    if not SETTINGS.verbose:
+        from qdev.check.warm import answer
 
-    code, prepared = answer_from_cache(args[1:])
-    if code is not None:
-        return code
+        code = answer(args[1:])
+        if code is not None:
+            return code
+        from qdev.check.fastpath import answer_from_cache
+
+        code, prepared = answer_from_cache(args[1:])
+        if code is not None:
+            return code
+    from qdev.check.fastpath import handing_over
     from qdev.cli.app import run
 
     with handing_over(prepared):  # the config and fingerprint it loaded, not loaded again

@@ -133,3 +133,16 @@ def test_a_check_that_must_run_a_step_loads_the_config_once(
     assert code == 0, capsys.readouterr()
     assert "lint  passed" in capsys.readouterr().out
     assert len(loads) == 1
+
+
+def test_a_user_who_asks_for_verbose_reports_gets_them_from_the_cache_too(
+    repo: Path, tmp_path: Path
+) -> None:
+    qdev(repo, "check", "lint")
+    (tmp_path / "home/qdev").mkdir(parents=True)
+    (tmp_path / "home/qdev/config.toml").write_text("verbose = true\n")
+
+    again = qdev(repo, "check", "lint", env={"XDG_CONFIG_HOME": str(tmp_path / "home")})
+
+    assert again.code == 0, again.stdout + again.stderr
+    assert "── lint: passed (cached) " in again.stdout  # the step's own output, shown

@@ -256,3 +256,17 @@ def test_a_newer_run_not_stored_for_the_warm_path_takes_the_older_report_away(ro
     by_content = replay.lookup(root, KEY)
     assert by_content is not None
     assert by_content.ok
+
+
+@pytest.mark.usefixtures("settled")
+def test_the_user_s_colour_is_honoured_as_by_the_full_cli(root: Path, tmp_path: Path) -> None:
+    _save(root)  # stored as printed without colour
+    (tmp_path / "home/qdev").mkdir(parents=True)
+    (tmp_path / "home/qdev/config.toml").write_text("color = true\n")
+    home = {"XDG_CONFIG_HOME": str(tmp_path / "home")}
+    env = process.child_env(home, drop=("NO_COLOR", "FORCE_COLOR"))
+
+    ran = process.run([sys.executable, "-m", "qdev", "check", "lint"], cwd=root, env=env)
+
+    assert ran.returncode == 1, ran.output
+    assert "\033[1;31mFAILED (cached)" in ran.stdout
