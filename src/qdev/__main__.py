@@ -39,12 +39,9 @@ def _main(args: list[str]) -> int:
                 sys.stdout.flush()
                 return 0
         if args[:1] == ["check"] and _working_folder_exists():
-            # A check the cache answers whole is printed without typer (check/fastpath.py).
-            from qdev.check.fastpath import answer_from_cache
-
-            code = answer_from_cache(args[1:])
-            if code is not None:
-                return code
+            # A check the cache answers whole is printed without typer: from stat data alone
+            # (check/warm.py), else by content or from the step cache (check/fastpath.py).
+            return _check(args)
         if args[:1] == ["sync"]:
             # `qdev sync --check` with nothing changed since the last one (profile/fastpath.py).
             from qdev.profile.fastpath import answer_from_memo
@@ -70,6 +67,30 @@ def _main(args: list[str]) -> int:
         from qdev.error_handler import handle_exception
 
         return handle_exception(BrokenPipeError())
+
+
+def _check(args: list[str]) -> int:
+    from qdev.output import SETTINGS, read_user_preferences
+
+    SETTINGS.reset()
+    read_user_preferences()  # colour, as the full CLI reads it; a verbose report is its own
+    prepared = None
+    if not SETTINGS.verbose:
+        from qdev.check.warm import answer
+
+        code = answer(args[1:])
+        if code is not None:
+            return code
+        from qdev.check.fastpath import answer_from_cache
+
+        code, prepared = answer_from_cache(args[1:])
+        if code is not None:
+            return code
+    from qdev.check.fastpath import handing_over
+    from qdev.cli.app import run
+
+    with handing_over(prepared):  # the config and fingerprint it loaded, not loaded again
+        return run(args)
 
 
 def _working_folder_exists() -> bool:

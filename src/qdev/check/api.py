@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qdev.check import baseline
-from qdev.check.cache import untracked_inputs
 from qdev.check.model import CheckRun
 from qdev.check.runner import Progress, Schedule, from_cache, run_steps
 from qdev.check.steps import Step, StepContext, all_steps
+from qdev.check.warm import untracked_inputs
 from qdev.errors import ToolMissing, UsageError
 
 if TYPE_CHECKING:
@@ -213,7 +213,12 @@ def _run(
     steps = select(config, options.steps, ctx)
     check_tools(ctx, steps)
     jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
-    schedule = Schedule(jobs, options.fail_fast, options.use_cache and not options.fix)
+    schedule = Schedule(
+        jobs,
+        options.fail_fast,
+        options.use_cache and not options.fix,
+        light_beside=not (options.jobs or config.check.jobs),
+    )
     return steps, run_steps(ctx, steps, schedule, progress)
 
 

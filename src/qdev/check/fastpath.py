@@ -1,91 +1,105 @@
-"""`qdev check` answered from the cache before typer is imported.
+"""`qdev check` answered from the caches before typer is imported.
 
-A check with nothing changed is the commonest call (the git hook, a second run): when every
-selected step is in the cache, `__main__` prints the report from here and exits, skipping the
-cost of the CLI framework. Anything this parser does not know, or any problem at all, returns
-None and the normal CLI runs and reports it; the report itself is the same either way.
+A check with nothing changed is the commonest call (the git hook, a second run). The warm path
+(warm.py) answers first from stat data alone; when it cannot, this module tries the stored run
+again by content (replay.py), then every step from the step cache, both of which load more.
+Anything the parser does not know, or any problem at all, returns None and the normal CLI runs
+and reports it; the report itself is the same either way. When a step must run, what was
+loaded on the way (the config, the fingerprint) is handed to the normal CLI in this process,
+so a cold check does not load it twice.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qdev.check.reporters import FORMATS
+from qdev.check.model import CheckRun
+from qdev.check.warm import parse
 
 if TYPE_CHECKING:
-    from qdev.check.model import CheckRun
+    from pathlib import Path
 
-VALUE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--jobs": "jobs", "-j": "jobs"}
-FLAG_OPTIONS = {"--fail-fast": "fail_fast"}
-STEP_WORD = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # as config's step names; no path looks so
+    from qdev.check.replay import Seen
+    from qdev.config.models import QdevConfig
 
-
-def parse(args: Sequence[str]) -> dict[str, object] | None:
-    """`[STEP...] [--format F] [--jobs N] [--fail-fast]`, or None for anything else (files
-    to check, other options)."""
-    parsed: dict[str, object] = {"steps": [], "fmt": "text", "jobs": None, "fail_fast": False}
-    items = list(args)
-    while items:
-        item = items.pop(0)
-        name, eq, inline = item.partition("=")
-        if name in VALUE_OPTIONS:
-            value = inline if eq else (items.pop(0) if items else None)
-            if value is None:
-                return None
-            parsed[VALUE_OPTIONS[name]] = value
-        elif item in FLAG_OPTIONS:
-            parsed[FLAG_OPTIONS[item]] = True
-        elif not STEP_WORD.match(item) or os.path.lexists(item):
-            return None  # an option it does not know, or a file to check: the full CLI
-        else:
-            steps = parsed["steps"]
-            assert isinstance(steps, list)
-            steps.append(item)
-    if parsed["fmt"] not in FORMATS or (
-        parsed["jobs"] is not None and not str(parsed["jobs"]).isdigit()
-    ):
-        return None
-    return parsed
+__all__ = ["Prepared", "answer_from_cache", "handed_over", "handing_over", "parse"]
 
 
-def answer_from_cache(args: Sequence[str]) -> int | None:
-    """The exit code after printing a fully cached report, or None to take the normal path."""
+@dataclass(frozen=True)
+class Prepared:
+    """What the step-cache path loaded before finding a step it could not answer: the full
+    run that follows in the same process starts from it rather than load it all again."""
+
+    folder: str
+    root: Path
+    config: QdevConfig
+    inputs: list[str]
+    seen: Seen
+
+
+HANDOVER: ContextVar[Prepared | None] = ContextVar("qdev_check_handover", default=None)
+
+
+@contextmanager
+def handing_over(prepared: Prepared | None) -> Iterator[None]:
+    """`prepared` is there for the full run inside the block, and gone after it."""
+    token = HANDOVER.set(prepared)
+    try:
+        yield
+    finally:
+        HANDOVER.reset(token)
+
+
+def handed_over() -> Prepared | None:
+    """What the step-cache path prepared for this run, if it ran in this working folder."""
+    prepared = HANDOVER.get()
+    return prepared if prepared is not None and prepared.folder == os.getcwd() else None
+
+
+def answer_from_cache(args: Sequence[str]) -> tuple[int | None, Prepared | None]:
+    """The exit code after printing a fully cached report (None to take the normal path),
+    and what was loaded on the way, for the normal path to start from."""
     parsed = parse(args)
     if parsed is None:
-        return None
+        return None, None
     steps = parsed["steps"]
     assert isinstance(steps, list)
+    fmt = str(parsed["fmt"])
     try:
-        run = _cached_run(steps, bool(parsed["fail_fast"]))
+        found = _cached_run(steps, bool(parsed["fail_fast"]), fmt)
     except Exception:  # never fail here: the normal path runs and reports any problem
-        return None
-    if run is None:
-        return None
-    from qdev.check.progress import PlainProgress, plain_progress_wanted
-    from qdev.check.reporters import emit
+        return None, None
+    if not isinstance(found, CheckRun):
+        return None, found
+    from qdev.check.reporters import replay_streams
 
-    if not sys.stderr.isatty() and plain_progress_wanted(str(parsed["fmt"])):
-        for result in run.results:  # the lines the normal path prints in CI
-            PlainProgress().finished(result)
-    emit(run, str(parsed["fmt"]), None)
-    return run.exit_code
+    out, err = replay_streams(found, fmt)
+    sys.stderr.write(err)
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    return found.exit_code, None
 
 
-def _cached_run(steps: list[str], fail_fast: bool) -> CheckRun | None:
+def _cached_run(steps: list[str], fail_fast: bool, fmt: str) -> CheckRun | Prepared | None:
     from pathlib import Path
 
     from qdev.check import replay
 
     key = replay.run_key(steps, fail_fast)
-    return replay.lookup(Path.cwd(), key) or _from_step_cache(steps, key, fail_fast)
+    return replay.lookup(Path.cwd(), key, shown=fmt) or _from_step_cache(steps, key, fail_fast, fmt)
 
 
-def _from_step_cache(steps: list[str], key: str, fail_fast: bool) -> CheckRun | None:
-    """Every step from the step cache (this loads the config); stored for replay next time."""
+def _from_step_cache(
+    steps: list[str], key: str, fail_fast: bool, fmt: str
+) -> CheckRun | Prepared | None:
+    """Every step from the step cache (this loads the config), stored for replay next time;
+    else what was loaded, for the full run."""
     from qdev.check import replay
     from qdev.check.api import CheckOptions, cached_check, load_with_inputs
     from qdev.errors import QdevError
@@ -96,8 +110,9 @@ def _from_step_cache(steps: list[str], key: str, fail_fast: bool) -> CheckRun | 
         run = cached_check(root, config, CheckOptions(steps=steps, fail_fast=fail_fast))
     except QdevError:
         return None  # the normal path reports it properly
-    if run is not None:
-        problem = replay.save(root, key, inputs, seen, run)
-        if problem is not None:
-            run.warnings.append(f"results were not cached: {problem}")
+    if run is None:
+        return Prepared(os.getcwd(), root, config, inputs, seen)
+    problem = replay.save(root, key, inputs, seen, run, shown=fmt)
+    if problem is not None:
+        run.warnings.append(f"results were not cached: {problem}")
     return run
