@@ -188,7 +188,7 @@ def check_drift(start: Path, *, conflicts_only: bool = False) -> DriftReport:
         # comes before any other question.
         return DriftReport(root, pin, pin, tuple(conflicts))
     try:
-        remembered = cached_drift(root)
+        remembered = _remembered(root, recorded, git_dir)
     except (KeyError, TypeError, ValueError):
         remembered = None  # an unreadable memo is recomputed
     if remembered is not None:
@@ -210,6 +210,11 @@ def cached_drift(start: Path) -> DriftReport | None:
     git_dir = find_git_dir(root)
     if recorded is None or (git_dir is not None and transaction.pending(git_dir)):
         return None
+    return _remembered(root, recorded, git_dir)
+
+
+def _remembered(root: Path, recorded: ProfileState, git_dir: Path | None) -> DriftReport | None:
+    """The memo's report when its key still matches the repo as it is now, else None."""
     remembered = _memo_load(root)
     key = _memo_key(root, recorded, git_dir, remembered.get("paths", []))
     if key is None or remembered.get("key") != key:
