@@ -683,7 +683,7 @@ def _git_facts(root: Path) -> tuple[list[str], str | None, dict[str, str], bool]
     if not root.is_dir() or git.find_root(root) is None:
         return [], None, {}, False
     repo = git.open_repo(root)
-    tags = git.tag_names(repo)
+    tags = git.tag_list(root)
     try:
         branch: str | None = git.default_branch(repo)
     except git.GitError:
