@@ -87,8 +87,12 @@ def changed_since_stop(ctx: Context) -> list[str]:
     return [
         edit.path
         for edit in ctx.journal.edits
-        if _current_text(ctx.root / edit.path) not in (edit.original, edit.new)
+        if _edited_since_stop(edit, _current_text(ctx.root / edit.path))
     ]
+
+
+def _edited_since_stop(edit: FileEdit, current: str | None) -> bool:
+    return current not in (edit.original, edit.new)
 
 
 def edited_refusal(ctx: Context, changed: list[str]) -> GuardRefused:
@@ -131,13 +135,12 @@ def rollback(ctx: Context) -> list[str]:
 
 
 def _restore_files(ctx: Context) -> list[str]:
-    changed = set(changed_since_stop(ctx))
     backup = ctx.git_dir / BACKUP_NAME / time.strftime("%Y%m%d-%H%M%S")
     notes = []
     for edit in ctx.journal.edits:
         path = ctx.root / edit.path
         current = _current_text(path)
-        if edit.path in changed:
+        if _edited_since_stop(edit, current):
             notes.append(_restore_edited(path, edit, current, backup / edit.path))
         elif edit.original is None:
             path.unlink(missing_ok=True)
