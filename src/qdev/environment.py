@@ -142,9 +142,9 @@ def _check_interpreter(root: Path) -> str:
     """The environment's Python version, and the project's own packages imported from it, in
     one start of the interpreter (outside the repo, so a flat package cannot import from the
     working folder)."""
-    from qdev.project.facts import installs_itself, read_sources
+    from qdev.project.facts import installed_packages
 
-    packages = read_sources(root).packages if installs_itself(root) else []
+    packages = installed_packages(root)
     imports = "".join(f"; import {name}" for name in packages)
     interpreter = envstate.venv_python(root)
     result = process.run(
