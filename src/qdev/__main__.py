@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(text)
                 sys.stdout.flush()
                 return 0
-        if args[:1] == ["check"] and _working_folder_exists():
+        if args[:1] == ["check"]:
             # A check the cache answers whole is printed without typer (check/fastpath.py).
             from qdev.check.fastpath import answer_from_cache
 
@@ -58,17 +58,6 @@ def main(argv: list[str] | None = None) -> int:
         from qdev.error_handler import handle_exception
 
         return handle_exception(BrokenPipeError())
-
-
-def _working_folder_exists() -> bool:
-    # When it is gone, the CLI says so (cli/app.py require_working_folder).
-    import os
-
-    try:
-        os.getcwd()
-    except OSError:
-        return False
-    return True
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m qdev`, run as a subprocess in tests
