@@ -317,7 +317,9 @@ class Bench:
         self.repo = repo
         self.cores = cores
         bin_dir = repo / ".venv" / "bin"
-        self.qdev = [sys.executable, "-m", "qdev", "check", *STEPS]
+        script = Path(sys.executable).parent / "qdev"  # as people run it: the console script
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
+        self.qdev = [*command, "check", *STEPS]
         self.tools = {
             "ruff format": [f"{bin_dir}/ruff", "format", "--check", "."],
             "ruff check": [f"{bin_dir}/ruff", "check", "."],

@@ -27,10 +27,15 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()
                 return 0
         if args[:1] == ["check"]:
-            # A check the cache answers whole is printed without typer (check/fastpath.py).
-            from qdev.check.fastpath import answer_from_cache
+            # A check the cache answers whole is printed without typer: from stat data alone
+            # (check/warm.py), else by content or from the step cache (check/fastpath.py).
+            from qdev.check.warm import answer
 
-            code = answer_from_cache(args[1:])
+            code = answer(args[1:])
+            if code is None:
+                from qdev.check.fastpath import answer_from_cache
+
+                code = answer_from_cache(args[1:])
             if code is not None:
                 return code
         if args[:1] == ["sync"]:

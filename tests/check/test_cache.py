@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qdev.check.cache import KEEP_PER_STEP, NOT_RUN_SECONDS, ResultCache, untracked_inputs
+from qdev.check.cache import KEEP_PER_STEP, NOT_RUN_SECONDS, ResultCache
 from qdev.check.model import Finding, Status, StepResult
+from qdev.check.warm import untracked_inputs
 
 RESULT = StepResult(
     "lint", Status.FAILED, "1 lint problem", 0.5, findings=(Finding("bad", "a.py", 1),)

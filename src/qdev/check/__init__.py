@@ -6,7 +6,11 @@ imported lazily so that importing this package costs nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
+# Not `typing.TYPE_CHECKING`: the warm check imports this package, and pathlib and typing
+# cost milliseconds there.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def passes(root: Path) -> tuple[bool, str]:

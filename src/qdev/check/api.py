@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qdev.check import baseline
-from qdev.check.cache import untracked_inputs
 from qdev.check.model import CheckRun
 from qdev.check.runner import Progress, Schedule, from_cache, run_steps
 from qdev.check.steps import Step, StepContext, all_steps
+from qdev.check.warm import untracked_inputs
 from qdev.errors import ToolMissing, UsageError
 
 if TYPE_CHECKING:

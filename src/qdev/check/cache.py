@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import json
-import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -56,7 +55,7 @@ class ResultCache:
             data["expires"] = time.time() + NOT_RUN_SECONDS
         self.write(self._path(step, key), json.dumps(data, indent=1), prune=step)
 
-    def write(self, path: Path, text: str, *, prune: str | None = None) -> bool:
+    def write(self, path: Path, text: str | bytes, *, prune: str | None = None) -> bool:
         """Store one entry under the cache's lock. A failure (read-only folder, full disk,
         something in the way) is remembered in `problem`, never raised: the cache only saves
         time, so a run's answer must never depend on being able to store it."""
@@ -74,10 +73,6 @@ class ResultCache:
             self.problem = write_problem(path, exc)
             return False
         return True
-
-    def clear(self) -> None:
-        for path in self.folder.glob("*.json"):
-            path.unlink(missing_ok=True)
 
     def prepare(self) -> None:
         """The cache folder, with a .gitignore so that git never sees what is in it."""
@@ -109,16 +104,3 @@ def write_problem(path: Path, exc: BaseException) -> str:
             return f"{path} is in the way of a cache entry ({reason}): remove it, or {folder}"
         return f"{path} could not be written ({reason})"
     return f"another qdev check held the lock on {folder} for {LOCK_SECONDS} s"
-
-
-# What tools write while they run: never an input, even where .gitignore forgets it.
-TOOL_OUTPUT = re.compile(
-    r"(^|/)(__pycache__|\.mypy_cache|\.ruff_cache|\.pytest_cache|\.hypothesis|\.nox|\.tox|"
-    r"\.venv|[^/]+\.egg-info)/|(^|/)\.coverage(\.[^/]*)?$|\.py[cod]$"
-)
-
-
-def untracked_inputs(paths: list[str]) -> list[str]:
-    """Untracked files that count as inputs: not the cache's own, not tools' output."""
-    prefix = f"{FOLDER.parent.as_posix()}/"
-    return [p for p in paths if not p.startswith(prefix) and not TOOL_OUTPUT.search(p)]

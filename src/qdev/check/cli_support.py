@@ -85,7 +85,7 @@ def run(
     # Taken before the run: the stored answer must describe the files the steps saw.
     replayable = not (fix or changed or base or files or staged or update_baseline)
     replayable = replayable and use_baseline
-    seen = replay.fingerprint(root, inputs) if replayable else ""
+    seen = replay.fingerprint(root, inputs) if replayable else None
     shown = steps or config.check.steps
     with _progress(shown, fmt, output) as progress:
         if update_baseline:
@@ -93,8 +93,10 @@ def run(
             _say_recorded(counts)
         else:
             result = run_check(root, config, options, progress)
-    if replayable and not result.warnings:
-        problem = replay.save(root, replay.run_key(steps, fail_fast), inputs, seen, result)
+    if seen is not None and not result.warnings:
+        as_printed = fmt if (output is None and SETTINGS.verbose == 0) else None  # by warm.py
+        key = replay.run_key(steps, fail_fast)
+        problem = replay.save(root, key, inputs, seen, result, shown=as_printed)
         if problem is not None:
             result.warnings.append(f"results were not cached: {problem}")
     report(result, fmt, output)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qdev import __version__
+from qdev.check.warm import relevant_environ
 
 if TYPE_CHECKING:
     from qdev.check.steps import Step, StepContext
@@ -75,7 +76,7 @@ def installed(venv: Path) -> dict[str, str]:
     installs). A package added, removed or changed outside uv.lock (`qdev env` with other
     options, `uv pip install`) changes it; reading it is one folder listing."""
     found: dict[str, str] = {}
-    for site in sorted(venv.glob("lib*/python*/site-packages")):
+    for site in site_folders(venv):
         try:
             entries = sorted(os.scandir(site), key=lambda entry: entry.name)
         except OSError:
@@ -90,6 +91,19 @@ def installed(venv: Path) -> dict[str, str]:
     return found
 
 
+def site_folders(venv: Path) -> list[Path]:
+    return sorted(venv.glob("lib*/python*/site-packages"))
+
+
+def installed_paths(venv: Path) -> tuple[list[Path], list[Path]]:
+    """What `installed` reads, for stat data: the folders down to each site-packages (their
+    listings change when a package or a Python comes or goes), and the `.pth` files."""
+    sites = site_folders(venv)
+    folders = [venv, *venv.glob("lib*"), *venv.glob("lib*/python*"), *sites]
+    files = [site / name for site in sites for name in os.listdir(site) if name.endswith(".pth")]
+    return folders, files
+
+
 def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -101,12 +115,7 @@ def _content_hash(path: Path) -> str:
         return f"error {exc.errno}"
 
 
-# Environment variables that change what the tools do; and config files they read from
-# outside the repo (folders above it, the user's config folder) when the repo has none.
-TOOL_VARIABLES = frozenset(
-    {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "MYPYPATH",
-     "COVERAGE_RCFILE", "COVERAGE_CORE"}
-)  # fmt: skip
+# Config files the tools read from outside the repo (folders above it) when the repo has none.
 AMBIENT_CONFIGS = (
     "pyproject.toml", "ruff.toml", ".ruff.toml", "pytest.ini", "tox.ini", "setup.cfg",
     "mypy.ini", ".mypy.ini",
@@ -116,11 +125,15 @@ AMBIENT_CONFIGS = (
 def ambient(root: Path) -> dict[str, str]:
     """What the tools read from outside the repo: their environment variables, and their
     config files above the repo and in the user's config folder (content hashes)."""
-    found = {
-        name: value
-        for name, value in os.environ.items()
-        if name in TOOL_VARIABLES or (name.startswith("RUFF_") and name != "RUFF_CACHE_DIR")
-    }
+    found = {name: value for name, value in relevant_environ() if not name.startswith("QDEV_")}
+    for place in ambient_places(root):
+        if place.is_file():
+            found[str(place)] = _content_hash(place)
+    return found
+
+
+def ambient_places(root: Path) -> list[Path]:
+    """Where the tools look for config outside the repo, whether a file is there or not."""
     home = Path.home()
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     places = [folder / name for folder in root.resolve().parents for name in AMBIENT_CONFIGS]
@@ -128,10 +141,7 @@ def ambient(root: Path) -> dict[str, str]:
         config_home / "ruff" / name for name in ("ruff.toml", ".ruff.toml", "pyproject.toml")
     ]
     places += [config_home / "mypy" / "config", home / ".mypy.ini"]
-    for place in places:
-        if place.is_file():
-            found[str(place)] = _content_hash(place)
-    return found
+    return places
 
 
 def interpreter(venv: Path) -> str:

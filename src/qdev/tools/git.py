@@ -1,7 +1,8 @@
 """The one module that talks to git, through GitPython.
 
 Everything else asks this module questions in qdev's terms (is the tree clean, which files are
-tracked, what changed since a ref) and never imports `git` itself.
+tracked, what changed since a ref) and never imports `git` itself. The warm `qdev check` reads
+its two listings through git_quick.py instead, which imports neither GitPython nor subprocess.
 """
 
 from __future__ import annotations
@@ -142,11 +143,9 @@ def git_path(root: Path, name: str) -> Path:
 
 def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
     """Tracked files with the id of their content in the index (what a commit would hold)."""
-    staged: dict[str, str] = {}
-    for entry in _ls_files(root, "--stage", "--", *pathspecs):
-        meta, path = entry.split("\t", 1)
-        staged[path] = meta.split()[1]
-    return staged
+    from qdev.tools.git_quick import parse_staged
+
+    return parse_staged("\0".join(_ls_files(root, "--stage", "--", *pathspecs)))
 
 
 def ls_submodule_files(root: Path) -> list[str]:

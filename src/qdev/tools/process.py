@@ -6,6 +6,7 @@ after GRACE_SECONDS. `run` runs one child, its output captured (decoded as UTF-8
 to our terminal; `ChildGroup` runs children from several threads and ends them all at once.
 The environment is ours unless `env` (built with `child_env`) replaces it. A tool that is not
 there is ToolMissing (exit 3) with how to install it; a timeout is ProcessTimeout (exit 1).
+The one exception is git_quick.py: the warm `qdev check` cannot afford to import subprocess.
 """
 
 from __future__ import annotations

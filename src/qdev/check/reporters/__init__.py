@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+# Not `typing.TYPE_CHECKING`: the warm check (check/warm.py) reads FORMATS, and typing costs
+# milliseconds there.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from qdev.check.model import CheckRun
@@ -40,8 +42,29 @@ def emit(run: CheckRun, fmt: str, output: Path | None, *, verbose: bool = False)
         if fmt != "text":
             sys.stdout.write(render(run, "text", verbose=verbose))
         return
+    sys.stdout.write(render(run, fmt, verbose=verbose, colour=_colour(fmt)))
+    sys.stdout.flush()
+
+
+def replay_streams(run: CheckRun, fmt: str) -> tuple[str, str]:
+    """A run answered from the cache as printed: the report for stdout, and for stderr the
+    plain progress lines a live run prints outside a terminal (for machine formats), then
+    each warning once."""
+    import io
+
+    from qdev.check.progress import PlainProgress, plain_progress_wanted
+
+    err = io.StringIO()
+    if not sys.stderr.isatty() and plain_progress_wanted(fmt):
+        progress = PlainProgress(err)
+        for result in run.results:
+            progress.finished(result)
+    for warning in dict.fromkeys(run.warnings):
+        err.write(f"qdev: warning: {warning}\n")
+    return render(run, fmt, colour=_colour(fmt)), err.getvalue()
+
+
+def _colour(fmt: str) -> bool:
     from qdev.output import color_enabled
 
-    colour = fmt == "text" and color_enabled(sys.stdout.isatty())
-    sys.stdout.write(render(run, fmt, verbose=verbose, colour=colour))
-    sys.stdout.flush()
+    return fmt == "text" and color_enabled(sys.stdout.isatty())
