@@ -29,15 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         if args[:1] == ["check"]:
             # A check the cache answers whole is printed without typer: from stat data alone
             # (check/warm.py), else by content or from the step cache (check/fastpath.py).
-            from qdev.check.warm import answer
-
-            code = answer(args[1:])
-            if code is None:
-                from qdev.check.fastpath import answer_from_cache
-
-                code = answer_from_cache(args[1:])
-            if code is not None:
-                return code
+            return _check(args)
         if args[:1] == ["sync"]:
             # `qdev sync --check` with nothing changed since the last one (profile/fastpath.py).
             from qdev.profile.fastpath import answer_from_memo
@@ -63,6 +55,30 @@ def main(argv: list[str] | None = None) -> int:
         from qdev.error_handler import handle_exception
 
         return handle_exception(BrokenPipeError())
+
+
+def _check(args: list[str]) -> int:
+    from qdev.output import SETTINGS, read_user_preferences
+
+    SETTINGS.reset()
+    read_user_preferences()  # colour, as the full CLI reads it; a verbose report is its own
+    prepared = None
+    if not SETTINGS.verbose:
+        from qdev.check.warm import answer
+
+        code = answer(args[1:])
+        if code is not None:
+            return code
+        from qdev.check.fastpath import answer_from_cache
+
+        code, prepared = answer_from_cache(args[1:])
+        if code is not None:
+            return code
+    from qdev.check.fastpath import handing_over
+    from qdev.cli.app import run
+
+    with handing_over(prepared):  # the config and fingerprint it loaded, not loaded again
+        return run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m qdev`, run as a subprocess in tests

@@ -56,3 +56,15 @@ def commit() -> Callable[[Path, str], None]:
         git(repo, "commit", "-q", "-m", message)
 
     return _commit
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path) -> Path:
+    """A git repo with a pyproject.toml and one module, both added: nothing to sync."""
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (repo / "src" / "a.py").write_text("A = 1\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "pyproject.toml", "src")
+    return repo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,41 @@ def test_two_runs_at_once_both_finish_with_correct_results(repo: Path) -> None:
     assert all(step["cached"] for step in third.steps().values())
     assert third.steps()["lint"]["findings"][0]["code"] == "F401"
     assert not list((repo / ".qdev" / "cache" / "check").glob("*.tmp"))
+
+
+def test_a_check_that_must_run_a_step_loads_the_config_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fast path loads the config and the fingerprint before it finds a step the cache
+    cannot answer; the full run in the same process starts from them."""
+    from qdev.__main__ import main
+    from qdev.config import loader
+
+    loads: list[object] = []
+    real = loader.load_config
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_config", counted)
+    monkeypatch.chdir(repo)
+
+    code = main(["check", "lint"])
+
+    assert code == 0, capsys.readouterr()
+    assert "lint  passed" in capsys.readouterr().out
+    assert len(loads) == 1
+
+
+def test_a_user_who_asks_for_verbose_reports_gets_them_from_the_cache_too(
+    repo: Path, tmp_path: Path
+) -> None:
+    qdev(repo, "check", "lint")
+    (tmp_path / "home/qdev").mkdir(parents=True)
+    (tmp_path / "home/qdev/config.toml").write_text("verbose = true\n")
+
+    again = qdev(repo, "check", "lint", env={"XDG_CONFIG_HOME": str(tmp_path / "home")})
+
+    assert again.code == 0, again.stdout + again.stderr
+    assert "── lint: passed (cached) " in again.stdout  # the step's own output, shown

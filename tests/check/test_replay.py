@@ -11,21 +11,15 @@ from qdev.check import replay
 from qdev.check.cache import NOT_RUN_SECONDS
 from qdev.check.model import CheckRun, Status, StepResult
 
-from .check_helpers import git, qdev
+from .check_helpers import qdev
 
 RUN = CheckRun([StepResult("lint", Status.PASSED, "no lint problems", 0.2)], 0.2)
 KEY = replay.run_key(["lint"], False)
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "src").mkdir(parents=True)
-    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    (repo / "src" / "a.py").write_text("A = 1\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "--all")
-    return repo
+def root(small_repo: Path) -> Path:
+    return small_repo
 
 
 def _save(root: Path, inputs: list[str], run: CheckRun = RUN) -> None:

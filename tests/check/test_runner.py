@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from qdev.check.api import CheckOptions, run_check
+from qdev.check.api import CheckOptions, context, run_check, select
 from qdev.check.model import CheckRun, Status
+from qdev.check.runner import Schedule, run_steps
 from qdev.config.models import CheckConfig, CustomStep, QdevConfig
 
 from .check_helpers import git
@@ -79,6 +80,25 @@ def test_independent_steps_run_at_the_same_time(root: Path, tmp_path: Path) -> N
 
     assert parallel.ok
     assert not serial.ok  # with one job the first step never sees the second start
+
+
+@pytest.mark.parametrize("chosen", [False, True])
+def test_a_light_step_starts_beside_the_heavy_ones_unless_the_job_count_was_chosen(
+    root: Path, tmp_path: Path, chosen: bool
+) -> None:
+    (root / ".qdev/cache").mkdir(parents=True)
+    (root / ".qdev/cache/timings.json").write_text('{"heavy": 30.0, "light": 0.01}')
+    config = _config(
+        heavy=_rendezvous("heavy", "light", tmp_path), light=_rendezvous("light", "heavy", tmp_path)
+    )
+    options = CheckOptions(venv=root / ".venv", use_cache=False)
+
+    with context(root, config, options) as ctx:
+        steps = select(config, [], ctx)
+        run = run_steps(ctx, steps, Schedule(1, use_cache=False, light_beside=not chosen))
+
+    # one job: the light step meets the heavy one only when it may start beside it
+    assert run.ok is not chosen
 
 
 def test_a_step_waits_for_its_dependency_and_is_skipped_when_it_fails(root: Path) -> None:

@@ -29,16 +29,11 @@ KEY = replay.run_key(["lint"], False)
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "src").mkdir(parents=True)
-    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    (repo / "src" / "a.py").write_text("A = 1\n")
-    (repo / ".venv/lib/python3.11/site-packages/six-1.16.0.dist-info").mkdir(parents=True)
-    (repo / ".venv/lib/python3.11/site-packages/_x.pth").write_text("/repo/src\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "pyproject.toml", "src")
-    return repo
+def root(small_repo: Path) -> Path:
+    site = small_repo / ".venv/lib/python3.11/site-packages"
+    (site / "six-1.16.0.dist-info").mkdir(parents=True)
+    (site / "_x.pth").write_text("/repo/src\n")
+    return small_repo
 
 
 @pytest.fixture
@@ -248,3 +243,30 @@ def test_the_warm_path_imports_nothing_heavy(root: Path) -> None:
 
     for heavy in ("'json'", "'re'", "'pathlib'", "'subprocess'", "'dataclasses'", "'typing'"):
         assert heavy not in loaded
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_newer_run_not_stored_for_the_warm_path_takes_the_older_report_away(root: Path) -> None:
+    _save(root)
+    newer = CheckRun([StepResult("lint", Status.PASSED, "no lint problems", 0.1)], 0.1)
+
+    replay.save(root, KEY, [], replay.fingerprint(root, []), newer)  # e.g. `qdev check -v`
+
+    assert _warm(root) is None
+    by_content = replay.lookup(root, KEY)
+    assert by_content is not None
+    assert by_content.ok
+
+
+@pytest.mark.usefixtures("settled")
+def test_the_user_s_colour_is_honoured_as_by_the_full_cli(root: Path, tmp_path: Path) -> None:
+    _save(root)  # stored as printed without colour
+    (tmp_path / "home/qdev").mkdir(parents=True)
+    (tmp_path / "home/qdev/config.toml").write_text("color = true\n")
+    home = {"XDG_CONFIG_HOME": str(tmp_path / "home")}
+    env = process.child_env(home, drop=("NO_COLOR", "FORCE_COLOR"))
+
+    ran = process.run([sys.executable, "-m", "qdev", "check", "lint"], cwd=root, env=env)
+
+    assert ran.returncode == 1, ran.output
+    assert "\033[1;31mFAILED (cached)" in ran.stdout

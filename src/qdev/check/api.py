@@ -213,7 +213,12 @@ def _run(
     steps = select(config, options.steps, ctx)
     check_tools(ctx, steps)
     jobs = options.jobs or config.check.jobs or os.cpu_count() or 2
-    schedule = Schedule(jobs, options.fail_fast, options.use_cache and not options.fix)
+    schedule = Schedule(
+        jobs,
+        options.fail_fast,
+        options.use_cache and not options.fix,
+        light_beside=not (options.jobs or config.check.jobs),
+    )
     return steps, run_steps(ctx, steps, schedule, progress)
 
 

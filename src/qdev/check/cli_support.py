@@ -17,6 +17,7 @@ from qdev.check.api import (
     run_check,
     split_targets,
 )
+from qdev.check.fastpath import handed_over
 from qdev.check.model import CheckRun
 from qdev.check.progress import LiveProgress, PlainProgress, plain_progress_wanted
 from qdev.check.runner import NoProgress, Progress
@@ -65,7 +66,10 @@ def run(
     update_baseline: bool = False,
     named_steps: Sequence[str] = (),
 ) -> int:
-    root, config, inputs = load_with_inputs()
+    prepared = handed_over()
+    root, config, inputs = (
+        (prepared.root, prepared.config, prepared.inputs) if prepared else load_with_inputs()
+    )
     if named_steps:  # --step: the words are all files
         steps, files = list(named_steps), split_targets(root, config, words, files_only=True)[1]
     else:
@@ -85,7 +89,9 @@ def run(
     # Taken before the run: the stored answer must describe the files the steps saw.
     replayable = not (fix or changed or base or files or staged or update_baseline)
     replayable = replayable and use_baseline
-    seen = replay.fingerprint(root, inputs) if replayable else None
+    seen = None
+    if replayable:
+        seen = prepared.seen if prepared else replay.fingerprint(root, inputs)
     shown = steps or config.check.steps
     with _progress(shown, fmt, output) as progress:
         if update_baseline:

@@ -15,6 +15,7 @@ the contents answer for it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -180,8 +181,10 @@ def _keep_snapshot(
 
         out, err = replay_streams(run, shown)
         outputs = {**outputs, warm.render_key(shown): (out, err, run.exit_code)}
-    if not outputs:
-        return  # nothing the warm path could print
+    if not outputs:  # nothing the warm path could print: no older report either
+        with contextlib.suppress(OSError):
+            (root / FOLDER / name).unlink(missing_ok=True)
+        return
     entry = {
         "format": warm.FORMAT,
         "qdev": __version__,

@@ -1,8 +1,9 @@
 """Runs the selected steps in parallel threads, each step's tools as child processes.
 
 Order of work: answer what the cache can, then start steps whose dependencies are done,
-heaviest first, up to `jobs` at once, each granted the cores the steps beside it leave
-(`cores.grant`: what the test step spreads its workers over). Ctrl-C (or --fail-fast after a
+heaviest first, up to `jobs` at once (and, unless the job count was chosen, one light step
+beside them), each granted the cores the steps beside it leave (`cores.grant`: what the test
+step spreads its workers over). Ctrl-C (or --fail-fast after a
 failure) ends every running child's process group together; nothing is cached from a stopped
 run. The CPU time each step took is kept (`timings`) to plan the next run.
 """
@@ -23,6 +24,8 @@ from qdev.check.steps import Step, StepContext
 from qdev.check.steps._base import metered
 from qdev.errors import Interrupted, QdevError, ToolMissing
 from qdev.tools.process import ProcessTimeout
+
+LIGHT_SECONDS = 0.5
 
 
 class Progress(Protocol):
@@ -45,6 +48,9 @@ class Schedule:
     use_cache: bool = True
     cores: int | None = None
     """Cores the steps may keep busy together; None: every core this process may use."""
+    light_beside: bool = False
+    """A light step may start beside `jobs` running ones (one at a time): set when nobody
+    chose the job count, which then only keeps the heavy steps from crowding each other."""
 
 
 def execute(step: Step, ctx: StepContext) -> StepResult:
@@ -127,6 +133,21 @@ class _Run:
             self.stopping = result.id
             self.ctx.children.end_all()
 
+    def fits_beside(self, name: str, running: dict[Future[StepResult], str]) -> bool:
+        """Whether `name` starts now although every job is taken: a light step borrows a core
+        for a moment now rather than add its whole time after the heavy ones."""
+        if not self.schedule.light_beside or not self.is_light(name):
+            return False
+        return not any(self.is_light(other) for other in running.values())
+
+    def is_light(self, name: str) -> bool:
+        """Expected to take under LIGHT_SECONDS of CPU: by its last run, or, never timed, by
+        being of the lightest weight."""
+        expected = self.ctx.expected_cpu.get(name)
+        if expected is None:
+            return self.steps[name].weight <= 1
+        return expected < LIGHT_SECONDS
+
     def grant_cores(self, name: str) -> None:
         """The cores `name` may keep busy, given the steps still to finish beside it."""
         total = self.schedule.cores or cores.available()
@@ -151,7 +172,7 @@ class _Run:
                     self.record(
                         StepResult(name, Status.SKIPPED, f"needs {dep}, which did not pass")
                     )
-                elif len(running) < self.schedule.jobs:
+                elif len(running) < self.schedule.jobs or self.fits_beside(name, running):
                     self.progress.started(name)
                     self.grant_cores(name)
                     running[pool.submit(execute, self.steps[name], self.ctx)] = name
@@ -178,7 +199,8 @@ def run_steps(
     state.answer_from_cache()
     if len(state.results) < len(steps):
         ctx.expected_cpu = timings.load(ctx.root)
-        pool = ThreadPoolExecutor(max_workers=max(1, schedule.jobs), thread_name_prefix="qdev-step")
+        threads = max(1, schedule.jobs) + int(schedule.light_beside)
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qdev-step")
         try:
             state.go(pool)
         except BaseException:
