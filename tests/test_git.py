@@ -17,15 +17,15 @@ def make_repo(path: Path) -> Path:
     return path
 
 
-def test_find_root_is_the_work_tree_top_from_a_folder_or_a_file(tmp_path: Path) -> None:
+def test_toplevel_is_the_work_tree_top_from_a_folder_or_a_file(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
-    assert git.find_root(repo / "pkg") == repo.resolve()
-    assert git.find_root(repo / "pkg" / "mod.py") == repo.resolve()
+    assert git.toplevel(repo / "pkg") == repo.resolve()
+    assert git.toplevel(repo / "pkg" / "mod.py") == repo.resolve()
 
 
-def test_find_root_is_none_outside_a_repository_and_for_a_missing_path(tmp_path: Path) -> None:
-    assert git.find_root(tmp_path) is None
-    assert git.find_root(tmp_path / "gone" / "deeper" / "file.py") is None
+def test_toplevel_is_none_outside_a_repository_and_for_a_missing_path(tmp_path: Path) -> None:
+    assert git.toplevel(tmp_path) is None
+    assert git.toplevel(tmp_path / "gone" / "deeper" / "file.py") is None
 
 
 def test_commit_facts_name_the_first_parent_the_tree_and_the_whole_message(tmp_path: Path) -> None:

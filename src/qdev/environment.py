@@ -205,7 +205,7 @@ def install_hook(root: Path) -> str:
 
     if not (root / PRE_COMMIT_CONFIG).is_file():
         return f"not installed: no {PRE_COMMIT_CONFIG}"
-    git_root = git.find_root(root)
+    git_root = git.toplevel(root)
     if git_root is None:
         return "not installed: not a git repository (run `git init`, then `qdev env`)"
     if git_root.resolve() != root.resolve():

@@ -65,13 +65,13 @@ def test_the_hook_and_gitignore_findings_ask_git_for_the_work_tree_once(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     asked: list[Path] = []
-    real = git_tools.find_root
+    real = git_tools.toplevel
 
     def counted(path: Path) -> Path | None:
         asked.append(path)
         return real(path)
 
-    monkeypatch.setattr(git_tools, "find_root", counted)
+    monkeypatch.setattr(git_tools, "toplevel", counted)
     ctx = build_context(repo)
     assert (Hook().diagnose(ctx).status, Gitignore().diagnose(ctx).status) == ("ok", "ok")
     assert asked == [repo]

@@ -57,7 +57,7 @@ class DoctorContext:
             return None
         from qdev.tools import git
 
-        return self.remember("git-root", lambda: git.find_root(root))
+        return self.remember("git-root", lambda: git.toplevel(root))
 
     def minimum(self, tool: str) -> str | None:
         """The profile's minimum version of `tool`, from [requires] in its profile.toml."""

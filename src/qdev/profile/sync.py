@@ -213,7 +213,7 @@ def repo_root(start: Path) -> Path:
     start = start.resolve()
     if not start.exists():
         raise UsageError(f"{start} does not exist", fix="run qdev sync inside the repo")
-    root = git.find_root(start)
+    root = git.toplevel(start)
     if root is None:
         raise UsageError(
             f"{start} is not inside a git repository: qdev sync leaves conflicts to git",

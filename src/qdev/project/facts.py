@@ -698,7 +698,7 @@ def _generated_file(path: Path) -> bool:
 def _git_facts(root: Path) -> tuple[list[str], str | None, dict[str, str], bool]:
     from qdev.tools import git
 
-    if not root.is_dir() or git.find_root(root) is None:
+    if not root.is_dir() or git.toplevel(root) is None:
         return [], None, {}, False
     repo = git.open_repo(root)
     tags = git.tag_list(root)

@@ -356,7 +356,7 @@ def _git_root(root: Path) -> Path | None:
     probe = root
     while not probe.exists():
         probe = probe.parent
-    return git.find_root(probe)
+    return git.toplevel(probe)
 
 
 def _ensure_git(root: Path, git_root: Path | None, facts: RepoFacts | None) -> str:

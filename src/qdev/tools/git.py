@@ -412,7 +412,7 @@ def _ok(result: ProcessResult, action: str) -> str:
     return result.stdout
 
 
-def find_root(path: Path) -> Path | None:
+def toplevel(path: Path) -> Path | None:
     """The top folder of the work tree holding `path`, or None outside one (no GitPython)."""
     probe = path if path.is_dir() else path.parent
     if not probe.is_dir():
