@@ -21,8 +21,10 @@ import pytest
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
+from qdev.__main__ import main
 from qdev.tools import process
 from qdev.tools.pythons import newest_pyenv_install, pyenv_versions_dir
+from tests.cli_runner import Ran, RunQdev
 
 # Wall time says nothing on a shared machine: no property test fails for being slow.
 settings.register_profile("qdev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,6 +65,25 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
     )
     return home
+
+
+@pytest.fixture
+def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
+    """Run the real CLI in this process, from `cwd`, and return its exit code and output: no
+    colour, wide lines (no table or message is wrapped), never a Python download."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+
+    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
+        capsys.readouterr()
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture

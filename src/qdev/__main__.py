@@ -38,7 +38,7 @@ def _main(args: list[str]) -> int:
                 sys.stdout.write(text)
                 sys.stdout.flush()
                 return 0
-        if args[:1] == ["check"] and _working_folder_exists():
+        if args[:1] == ["check"]:
             # A check the cache answers whole is printed without typer: from stat data alone
             # (check/warm.py), else by content or from the step cache (check/fastpath.py).
             return _check(args)
@@ -91,17 +91,6 @@ def _check(args: list[str]) -> int:
 
     with handing_over(prepared):  # the config and fingerprint it loaded, not loaded again
         return run(args)
-
-
-def _working_folder_exists() -> bool:
-    # When it is gone, the CLI says so (cli/app.py require_working_folder).
-    import os
-
-    try:
-        os.getcwd()
-    except OSError:
-        return False
-    return True
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m qdev`, run as a subprocess in tests

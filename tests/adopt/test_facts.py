@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from qdev.errors import UsageError
-from qdev.project.facts import VersionKind, read_facts
+from qdev.project.facts import VersionKind, installed_packages, read_facts, read_sources
 
 from .helpers import tree_digest
 from .synthetic import CASES, git, make
@@ -268,3 +268,24 @@ def test_a_setup_cfg_with_attr_version_and_src_package_dir(tmp_path: Path) -> No
     assert facts.version.value == "0.9.2"
     assert facts.package_paths == ("src/cfg_lib",)
     assert facts.tool_configs == {"mypy": "setup.cfg"}
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "installed"),
+    [
+        ('[build-system]\nrequires = ["hatchling"]\n', ("rates",)),
+        ('[build-system]\nrequires = ["hatchling"]\n[tool.uv]\npackage = false\n', ()),
+        ("[tool.uv]\npackage = true\n", ("rates",)),
+        ("", ()),  # no build system: uv does not install the project
+    ],
+    ids=["packaged", "package-false", "package-true", "virtual"],
+)
+def test_installed_packages_are_the_sources_packages_only_when_uv_installs_the_project(
+    tmp_path: Path, pyproject: str, installed: tuple[str, ...]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "rates"\n{pyproject}')
+    (tmp_path / "src" / "rates").mkdir(parents=True)
+    (tmp_path / "src" / "rates" / "__init__.py").write_text("")
+    assert installed_packages(tmp_path) == installed
+    assert read_sources(tmp_path).packages == ("rates",)
+    assert read_facts(tmp_path).packages == ("rates",)

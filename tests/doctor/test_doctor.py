@@ -15,6 +15,10 @@ import tomlkit
 
 from qdev.__main__ import main
 from qdev.doctor.checks import ordered
+from qdev.doctor.checks.profile import Gitignore
+from qdev.doctor.checks.repo import Hook
+from qdev.doctor.context import build_context
+from qdev.tools import git as git_tools
 from qdev.tools import process
 
 from .conftest import RunDoctor, ServeIndex
@@ -55,6 +59,22 @@ def test_the_text_report_says_healthy_with_one_line_per_finding(
         assert re.search(rf"^  ok +{re.escape(name)} ", out, re.MULTILINE), name
     summary = rf"^healthy: {len(EVERY_ID)} ok, 0 skipped \(\d+\.\d\d s\)$"
     assert re.search(summary, out, re.MULTILINE)
+
+
+def test_the_hook_and_gitignore_findings_ask_git_for_the_work_tree_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Path] = []
+    real = git_tools.toplevel
+
+    def counted(path: Path) -> Path | None:
+        asked.append(path)
+        return real(path)
+
+    monkeypatch.setattr(git_tools, "toplevel", counted)
+    ctx = build_context(repo)
+    assert (Hook().diagnose(ctx).status, Gitignore().diagnose(ctx).status) == ("ok", "ok")
+    assert asked == [repo]
 
 
 @pytest.mark.parametrize("tool", ["git", "uv"])

@@ -1,46 +1,15 @@
-"""Fixtures for `qdev fleet`: the real CLI in-process, and the acceptance fleet of 50 repos
+"""Fixtures for `qdev fleet`: the acceptance fleet of 50 repos
 (tests/fleet/world.py), built once per session under a file lock and copied per test."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from qdev.__main__ import main
-
 from .world import build_world, copy_world
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-RunQdev = Callable[..., Ran]
-
-
-@pytest.fixture
-def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
-    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "250")
-    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
-
-    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
-        capsys.readouterr()
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture(scope="session")

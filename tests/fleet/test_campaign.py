@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.cli_runner import RunQdev
+
 from . import world as w
-from .conftest import RunQdev
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from qdev.fleet.clones import clone_dir
+from tests.cli_runner import RunQdev
 
 from . import world as w
-from .conftest import RunQdev
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from qdev.errors import ConfigError
 from qdev.fleet import manifest
-
-from .conftest import RunQdev
+from tests.cli_runner import RunQdev
 
 
 def git_repo(path: Path) -> Path:

@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 
 from qdev.fleet import matrix
 from qdev.tools import process
+from tests.cli_runner import RunQdev
 
 from . import world as w
-from .conftest import RunQdev
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import RunQdev
+
 from . import world as w
 from .browser import Chromium, find_chromium
-from .conftest import RunQdev
 
 pytestmark = pytest.mark.e2e
 

@@ -25,9 +25,9 @@ from qdev.fleet.select import (
     parse_shard,
     parse_where,
 )
+from tests.cli_runner import RunQdev
 
 from . import world as w
-from .conftest import RunQdev
 
 VALUE = st.text(string.ascii_letters + string.digits + "._-*/", min_size=1, max_size=20)
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from qdev.tools import process
+from tests.cli_runner import RunQdev
 
 from . import world as w
-from .conftest import RunQdev
 
 pytestmark = pytest.mark.e2e
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")

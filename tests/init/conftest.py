@@ -1,4 +1,4 @@
-"""Fixtures for `qdev init`: the real CLI in-process, folder snapshots, one made repo per kind.
+"""Fixtures for `qdev init`: one made repo per kind, and a way to make a folder unwritable.
 
 Making a repo with its environment takes a few seconds (uv resolves and syncs the dev tools), so
 each kind is made once per test session, under a file lock shared by the xdist workers, and
@@ -14,27 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qdev.__main__ import main
-
-from .helpers import MadeRepo, Ran, RunQdev, qdev_python
-
-
-@pytest.fixture
-def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
-    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
-
-    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
-        capsys.readouterr()
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
-
-    return run
+from .helpers import MadeRepo, qdev_python
 
 
 @pytest.fixture(scope="session")

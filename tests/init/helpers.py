@@ -1,4 +1,4 @@
-"""Helpers for the `qdev init` tests: results of the in-process CLI, snapshots, repo copies."""
+"""Helpers for the `qdev init` tests: snapshots and repo copies."""
 
 from __future__ import annotations
 
@@ -6,18 +6,8 @@ import shutil
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-RunQdev = Callable[..., Ran]
 MadeRepo = Callable[[str], Path]
 
 

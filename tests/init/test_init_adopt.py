@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from qdev.tools import process
+from tests.cli_runner import RunQdev
 
-from .helpers import MadeRepo, RunQdev, copy_repo, snapshot
+from .helpers import MadeRepo, copy_repo, snapshot
 
 HAND_WRITTEN = """\
 # Pricing library of the rates desk. Keep the tables in this order, the deploy job reads them.

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from qdev.profile import source
+from tests.cli_runner import RunQdev
 
-from .helpers import RunQdev, snapshot
+from .helpers import snapshot
 
 
 def refused(qdev: RunQdev, folder: Path, *args: str | Path) -> str:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from qdev.tools import process
-
-from .helpers import RunQdev
+from tests.cli_runner import RunQdev
 
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 

@@ -13,8 +13,9 @@ from qdev.profile import source
 from qdev.profile.render import render_profile
 from qdev.project.existing import ExistingRepo
 from qdev.project.settings import InitOptions, resolve_settings, variables
+from tests.cli_runner import RunQdev
 
-from .helpers import RunQdev, snapshot
+from .helpers import snapshot
 
 
 def every_rendered_path(kind: str) -> list[str]:

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from qdev.errors import UsageError
 from qdev.project import names
 from qdev.tools import process
+from tests.cli_runner import RunQdev
 
-from .helpers import RunQdev, qdev_python, snapshot
+from .helpers import qdev_python, snapshot
 
 INVALID_PYPROJECTS = {
     "a number for a name": '[project]\nname = 5\nversion = "1.0"\n',

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import MadeRepo, RunQdev, copy_repo
+from tests.cli_runner import RunQdev
+
+from .helpers import MadeRepo, copy_repo
 
 pytestmark = pytest.mark.e2e
 

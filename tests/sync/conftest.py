@@ -18,31 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from qdev.__main__ import main
 from qdev.profile.source import builtin_path
 
-from .helpers import Ran, edit
+from .helpers import edit
 
 GIT_ID = ["-c", "user.name=Profile Keeper", "-c", "user.email=keeper@example.com"]
-
-RunQdev = Callable[..., Ran]
-
-
-@pytest.fixture
-def qdev(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunQdev:
-    """Run the real CLI in this process, from `cwd`, and return its exit code and output."""
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def run(*args: str | Path, cwd: Path | None = None) -> Ran:
-        capsys.readouterr()
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Ran(code, captured.out, captured.err)
-
-    return run
 
 
 def _git(cwd: Path, *args: str) -> None:

@@ -15,8 +15,9 @@ import pytest
 from qdev.errors import UsageError
 from qdev.profile import cache, source
 from qdev.profile.cache import ProfileUnavailable
+from tests.cli_runner import RunQdev
 
-from .conftest import GIT_ID, RunQdev, copy_repo
+from .conftest import GIT_ID, copy_repo
 from .helpers import commit_all, edit, git
 
 pytestmark = pytest.mark.e2e

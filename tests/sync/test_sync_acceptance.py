@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import RunQdev, copy_repo
+from tests.cli_runner import RunQdev
+
+from .conftest import copy_repo
 from .helpers import commit_all, edit, git
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import RunQdev, copy_repo
+from tests.cli_runner import RunQdev
+
+from .conftest import copy_repo
 from .helpers import commit_all, edit
 
 pytestmark = pytest.mark.e2e
@@ -133,3 +135,18 @@ def test_no_state_is_a_usage_error_with_the_fix(tmp_path: Path, qdev: RunQdev) -
     ran = qdev("sync", "--check", cwd=tmp_path / "r")
     assert ran.code == 2
     assert "run `qdev init`" in ran.err
+
+
+def test_check_drift_answers_again_from_the_memo_and_recomputes_a_broken_one(repo: Path) -> None:
+    from qdev.profile import drift
+
+    first = drift.check_drift(repo)
+    again = drift.check_drift(repo)
+    assert (first.from_memo, again.from_memo) == (False, True)
+    assert again == first
+    memo = drift._memo_file(repo.resolve())
+    saved = json.loads(memo.read_text())
+    memo.write_text(json.dumps({**saved, "report": {"root": str(repo)}}))  # the key still holds
+    recomputed = drift.check_drift(repo)
+    assert not recomputed.from_memo
+    assert recomputed == first

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from qdev.profile.sync import SyncOptions, plan_sync
+from tests.cli_runner import RunQdev
 
-from .conftest import RunQdev, copy_repo
+from .conftest import copy_repo
 from .helpers import commit_all, edit, git, repo_state
 
 pytestmark = pytest.mark.e2e

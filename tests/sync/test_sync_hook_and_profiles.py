@@ -13,8 +13,9 @@ import pytest
 
 from qdev.profile import source
 from qdev.profile.authoring import check_profile
+from tests.cli_runner import RunQdev
 
-from .conftest import RunQdev, copy_repo
+from .conftest import copy_repo
 from .helpers import commit_all, edit, git
 
 pytestmark = pytest.mark.e2e

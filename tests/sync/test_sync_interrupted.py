@@ -14,8 +14,9 @@ import pytest
 
 from qdev.profile import transaction
 from qdev.profile.sync import recover_interrupted
+from tests.cli_runner import RunQdev
 
-from .conftest import RunQdev, copy_repo
+from .conftest import copy_repo
 from .helpers import commit_all, edit, repo_state
 
 pytestmark = pytest.mark.e2e

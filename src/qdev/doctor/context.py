@@ -1,7 +1,7 @@
 """What every diagnosis may ask: the repo (if any), its configuration, its profile, the tools.
 
 Built once per `qdev doctor` run; diagnoses run in threads, so whatever two of them need (the
-qdev first on PATH, the git repository) is computed once through `remember`.
+qdev first on PATH, the git work tree's top) is computed once through `remember`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,15 @@ class DoctorContext:
             if key not in self._memo:
                 self._memo[key] = compute()
             return cast(T, self._memo[key])
+
+    def git_root(self) -> Path | None:
+        """The top of the git work tree holding the repo; None outside one (or outside a repo)."""
+        root = self.root
+        if root is None:
+            return None
+        from qdev.tools import git
+
+        return self.remember("git-root", lambda: git.toplevel(root))
 
     def minimum(self, tool: str) -> str | None:
         """The profile's minimum version of `tool`, from [requires] in its profile.toml."""

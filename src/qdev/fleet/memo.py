@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from qdev import __version__
+from qdev import __version__, stamps
 from qdev.fleet.facts import RepoFacts
 
 MEMO_VERSION = "1"
@@ -29,8 +29,7 @@ GIT_FILES = ("HEAD", "packed-refs", "index", "qdev-sync")
 def memo_file(fleet_file: Path) -> Path:
     from qdev.fleet.clones import cache_dir
 
-    digest = hashlib.sha256(str(fleet_file).encode()).hexdigest()[:24]
-    return cache_dir() / "status" / f"{digest}.json"
+    return stamps.memo_file(cache_dir() / "status", str(fleet_file))
 
 
 def load(fleet_file: Path) -> dict[str, Any]:
@@ -74,7 +73,7 @@ def common_stamp() -> str:
     """What every repo's facts depend on alike: qdev, QDEV_* variables, the user's config."""
     from qdev.output import user_file
 
-    parts = [MEMO_VERSION, __version__, _stat(Path(user_file()))]
+    parts = [MEMO_VERSION, __version__, stamps.file_stamp(Path(user_file()))]
     parts += [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("QDEV_")]
     return "\0".join(parts)
 
@@ -113,32 +112,13 @@ def stamp(root: Path, inputs: dict[str, list[str]], common: str) -> str:
 
     digest = hashlib.blake2b(common.encode(), digest_size=20)
     for name in (*ROOT_FILES, *inputs["files"]):
-        digest.update(_stat(root / name).encode())
+        digest.update(stamps.file_stamp(root / name).encode())
     git_dir = find_git_dir(root)
     if git_dir is not None:
         for name in GIT_FILES:
-            digest.update(_stat(git_dir / name).encode())
-        digest.update(_tree(git_dir / "refs").encode())
-    digest.update(_tree(root / FOLDER).encode())
+            digest.update(stamps.file_stamp(git_dir / name).encode())
+        digest.update(stamps.tree_stamp(git_dir / "refs").encode())
+    digest.update(stamps.tree_stamp(root / FOLDER).encode())
     for tree in inputs["trees"]:
-        digest.update(_tree(Path(tree)).encode())
+        digest.update(stamps.tree_stamp(Path(tree)).encode())
     return digest.hexdigest()
-
-
-def _stat(path: Path) -> str:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return f"{path}:-\0"
-    return f"{path}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}\0"
-
-
-def _tree(folder: Path) -> str:
-    """The stat of every file under `folder` (or of `folder` itself when it is a file)."""
-    if not folder.is_dir():
-        return _stat(folder)
-    parts = []
-    for top, dirs, files in os.walk(folder):
-        dirs.sort()
-        parts += [_stat(Path(top, name)) for name in sorted(files)]
-    return "".join(parts)

@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from qdev import __version__
+from qdev import __version__, stamps
 from qdev.errors import UsageError
 from qdev.profile import state as state_file
 from qdev.profile.state import ProfileState
@@ -188,7 +188,7 @@ def check_drift(start: Path, *, conflicts_only: bool = False) -> DriftReport:
         # comes before any other question.
         return DriftReport(root, pin, pin, tuple(conflicts))
     try:
-        remembered = cached_drift(root)
+        remembered = _remembered(root, recorded, git_dir)
     except (KeyError, TypeError, ValueError):
         remembered = None  # an unreadable memo is recomputed
     if remembered is not None:
@@ -210,6 +210,11 @@ def cached_drift(start: Path) -> DriftReport | None:
     git_dir = find_git_dir(root)
     if recorded is None or (git_dir is not None and transaction.pending(git_dir)):
         return None
+    return _remembered(root, recorded, git_dir)
+
+
+def _remembered(root: Path, recorded: ProfileState, git_dir: Path | None) -> DriftReport | None:
+    """The memo's report when its key still matches the repo as it is now, else None."""
     remembered = _memo_load(root)
     key = _memo_key(root, recorded, git_dir, remembered.get("paths", []))
     if key is None or remembered.get("key") != key:
@@ -323,7 +328,7 @@ def _memo_dir() -> Path:
 
 
 def _memo_file(root: Path) -> Path:
-    return _memo_dir() / (hashlib.sha256(str(root).encode()).hexdigest()[:24] + ".json")
+    return stamps.memo_file(_memo_dir(), str(root))
 
 
 def _memo_key(
@@ -343,10 +348,8 @@ def _memo_key(
         if name.startswith("QDEV_"):
             digest.update(f"{name}={value}\0".encode())
     digest.update(_profile_identity(root, recorded).encode())
-    index = git_dir / "index" if git_dir is not None else None
-    if index is not None and index.is_file():
-        stat = index.stat()
-        digest.update(f"index:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    if git_dir is not None:
+        digest.update(stamps.file_stamp(git_dir / "index").encode())
     from qdev.output import user_file
 
     user = Path(user_file())
@@ -361,18 +364,8 @@ def _profile_identity(root: Path, recorded: ProfileState) -> str:
     if recorded.source == "builtin":
         from qdev.profile.source import BUILTIN_DIR
 
-        return _folder_stamp(BUILTIN_DIR)
-    return _folder_stamp(root / recorded.source)
-
-
-def _folder_stamp(folder: Path) -> str:
-    """Names, sizes and modification times of every file under `folder` (no reading)."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
+        return stamps.tree_stamp(BUILTIN_DIR)
+    return stamps.tree_stamp(root / recorded.source)
 
 
 def _memo_load(root: Path) -> dict[str, Any]:

@@ -164,8 +164,8 @@ def read_facts(root: Path) -> RepoFacts:
     setup_py = read_setup_py(root / "setup.py")
     project = _table(pyproject, "project")
     poetry = _table(pyproject, "tool", "poetry")
-    name = _declared("name", project, poetry, setup_cfg, setup_py)
-    layout, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
+    name, layout, sources = _sources(root, pyproject, setup_cfg, setup_py)
+    paths = sources.package_paths
     version = _version(root, pyproject, setup_cfg, setup_py, paths)
     tags, branch, ignored, in_git = _git_facts(root)
     from qdev.project import tag_formats  # packaging loads only when there is a folder to read
@@ -179,9 +179,9 @@ def read_facts(root: Path) -> RepoFacts:
         version=version,
         requires_python=_declared("requires-python", project, poetry, setup_cfg, setup_py),
         layout=layout,
-        packages=packages,
+        packages=sources.packages,
         package_paths=paths,
-        test_paths=_test_paths(root, pyproject, setup_cfg, paths),
+        test_paths=sources.test_paths,
         default_branch=branch,
         tag_format=tag_format,
         latest_tag=latest,
@@ -220,28 +220,42 @@ class Sources:
         return [*self.package_paths, *outside]
 
 
-def read_sources(root: Path, pyproject: dict[str, Any] | None = None) -> Sources:
-    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`;
-    `pyproject`, when the caller has read it already."""
-    if pyproject is None:
-        pyproject = read_pyproject(root / "pyproject.toml")
-    setup_cfg = read_setup_cfg(root / "setup.cfg")
-    setup_py = read_setup_py(root / "setup.py")
-    project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
-    name = _declared("name", project, poetry, setup_cfg, setup_py)
-    _, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
-    return Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
+def read_sources(root: Path) -> Sources:
+    """The repo's packages and tests only (no git): for `qdev env` and `qdev check`."""
+    return _sources_beside(root, read_pyproject(root / "pyproject.toml"))
 
 
 def installed_packages(root: Path) -> tuple[str, ...]:
-    """The repo's own import packages when uv installs the project into its environment (it
-    has [project] and is packaged); none otherwise. pyproject.toml is read once."""
-    pyproject = read_pyproject(root / "pyproject.toml") or {}
+    """The project's own packages uv installs into its environment: none unless it has
+    [project] and is packaged."""
+    pyproject = read_pyproject(root / "pyproject.toml")
+    return _sources_beside(root, pyproject).packages if _installs_itself(pyproject or {}) else ()
+
+
+def _sources_beside(root: Path, pyproject: dict[str, Any] | None) -> Sources:
+    setup_cfg, setup_py = read_setup_cfg(root / "setup.cfg"), read_setup_py(root / "setup.py")
+    return _sources(root, pyproject, setup_cfg, setup_py)[2]
+
+
+def _installs_itself(pyproject: dict[str, Any]) -> bool:
     if "project" not in pyproject:
-        return ()
+        return False
     package = _table(pyproject, "tool", "uv").get("package")
-    installs = bool(package) if isinstance(package, bool) else "build-system" in pyproject
-    return read_sources(root, pyproject).packages if installs else ()
+    return bool(package) if isinstance(package, bool) else "build-system" in pyproject
+
+
+def _sources(
+    root: Path,
+    pyproject: dict[str, Any] | None,
+    setup_cfg: configparser.ConfigParser | None,
+    setup_py: SetupPy | None,
+) -> tuple[str | None, str, Sources]:
+    """The declared name, the layout ("src", "flat" or "none") and the sources, from the files
+    read once by the caller."""
+    project, poetry = _table(pyproject, "project"), _table(pyproject, "tool", "poetry")
+    name = _declared("name", project, poetry, setup_cfg, setup_py)
+    layout, packages, paths = _packages(root, pyproject, setup_cfg, setup_py, name)
+    return name, layout, Sources(packages, paths, _test_paths(root, pyproject, setup_cfg, paths))
 
 
 # --- pyproject ------------------------------------------------------------------------------
@@ -685,10 +699,10 @@ def _generated_file(path: Path) -> bool:
 def _git_facts(root: Path) -> tuple[list[str], str | None, dict[str, str], bool]:
     from qdev.tools import git
 
-    if not root.is_dir() or git.find_root(root) is None:
+    if not root.is_dir() or git.toplevel(root) is None:
         return [], None, {}, False
     repo = git.open_repo(root)
-    tags = git.tag_names(repo)
+    tags = git.tag_list(root)
     try:
         branch: str | None = git.default_branch(repo)
     except git.GitError:

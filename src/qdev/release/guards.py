@@ -200,7 +200,7 @@ def remote_state(repo: git.Repo, remote: str, check: RemoteCheck, *, required: b
 def _no_missing_release_tags(
     repo: git.Repo, remote: str, refs: dict[str, str], check: RemoteCheck
 ) -> None:
-    local = set(gitops.tag_names(repo))
+    local = set(gitops.tag_list(gitops.work_tree(repo)))
     missing: list[tuple[Version, str]] = []
     for ref in refs:
         name = ref.removeprefix("refs/tags/")

@@ -154,7 +154,7 @@ def last_release_tag(
     """
     pattern = tag_pattern(tag_format)
     ranked: list[tuple[Version, str]] = []
-    for name in gitops.tag_names(repo) if tags is None else tags:
+    for name in gitops.tag_list(gitops.work_tree(repo)) if tags is None else tags:
         match = pattern.match(name)
         if match:
             try:

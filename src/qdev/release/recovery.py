@@ -14,7 +14,7 @@ from qdev.release import guards
 from qdev.release import journal as journals
 from qdev.release.journal import FileEdit
 from qdev.release.reverse import take_out
-from qdev.release.steps import Context, remove_worktree
+from qdev.release.steps import Context, made_by_release, remove_worktree
 from qdev.tools import git as gitops
 from qdev.tools import process
 
@@ -65,12 +65,10 @@ def _head_moved(ctx: Context) -> str | None:
     head = gitops.head_commit(ctx.repo)
     if head is None or head in (journal.saved_head, journal.release_commit):
         return None
-    if journal.release_commit is None and "commit" in journal.steps:
-        parent, summary = gitops.commit_parent_and_summary(ctx.repo, head)
-        if parent == journal.saved_head and summary == journal.commit_message:
-            journal.release_commit = head
-            journals.save(ctx.git_dir, journal)
-            return None
+    if journal.release_commit is None and "commit" in journal.steps and made_by_release(ctx, head):
+        journal.release_commit = head
+        journals.save(ctx.git_dir, journal)
+        return None
     return head
 
 
@@ -89,8 +87,12 @@ def changed_since_stop(ctx: Context) -> list[str]:
     return [
         edit.path
         for edit in ctx.journal.edits
-        if _current_text(ctx.root / edit.path) not in (edit.original, edit.new)
+        if _edited_since_stop(edit, _current_text(ctx.root / edit.path))
     ]
+
+
+def _edited_since_stop(edit: FileEdit, current: str | None) -> bool:
+    return current not in (edit.original, edit.new)
 
 
 def edited_refusal(ctx: Context, changed: list[str]) -> GuardRefused:
@@ -121,7 +123,7 @@ def rollback(ctx: Context) -> list[str]:
     output. A file someone edited after the release stopped is saved first, and the release's
     change is taken out of it when that merges cleanly; returns what was done with such files."""
     journal = ctx.journal
-    tag_at = gitops.rev_parse(ctx.repo, f"refs/tags/{journal.tag}")
+    tag_at = gitops.resolve_commit(ctx.root, f"refs/tags/{journal.tag}")
     if tag_at is not None and tag_at in (journal.release_commit, gitops.head_commit(ctx.repo)):
         gitops.delete_tag(ctx.repo, journal.tag)
     gitops.move_branch_to(ctx.repo, journal.saved_head, [edit.path for edit in journal.edits])
@@ -133,13 +135,12 @@ def rollback(ctx: Context) -> list[str]:
 
 
 def _restore_files(ctx: Context) -> list[str]:
-    changed = set(changed_since_stop(ctx))
     backup = ctx.git_dir / BACKUP_NAME / time.strftime("%Y%m%d-%H%M%S")
     notes = []
     for edit in ctx.journal.edits:
         path = ctx.root / edit.path
         current = _current_text(path)
-        if edit.path in changed:
+        if _edited_since_stop(edit, current):
             notes.append(_restore_edited(path, edit, current, backup / edit.path))
         elif edit.original is None:
             path.unlink(missing_ok=True)

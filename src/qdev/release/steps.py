@@ -109,11 +109,9 @@ def step_commit(ctx: Context) -> None:
     head = gitops.head_commit(ctx.repo)
     if head is not None and head == journal.release_commit:
         return
-    if head != journal.saved_head:
-        parent, summary = gitops.commit_parent_and_summary(ctx.repo, str(head))
-        if parent == journal.saved_head and summary == journal.commit_message:
-            journal.release_commit = head  # committed before a crash, not yet journaled
-            return
+    if head is not None and head != journal.saved_head and made_by_release(ctx, head):
+        journal.release_commit = head  # committed before a crash, not yet journaled
+        return
     # The files may have been put aside (git stash) after a crash: write them again.
     paths = [edit.path for edit in journal.edits]
     _write_edits(ctx, paths)
@@ -122,10 +120,23 @@ def step_commit(ctx: Context) -> None:
     journal.release_commit = gitops.head_commit(ctx.repo)
 
 
+def made_by_release(ctx: Context, sha: str) -> bool:
+    """Whether `sha` is a release commit the journal did not get to record: its parent is where
+    the release started and its message is the release's."""
+    facts = gitops.commit_facts(ctx.root, sha)
+    if facts is None:
+        return False
+    parent, _, message = facts
+    return (
+        parent == ctx.journal.saved_head
+        and message.partition("\n")[0] == ctx.journal.commit_message
+    )
+
+
 def step_tag(ctx: Context) -> None:
     tag = ctx.journal.tag
     if gitops.tag_exists(ctx.repo, tag):
-        if gitops.rev_parse(ctx.repo, tag) == gitops.head_commit(ctx.repo):
+        if gitops.resolve_commit(ctx.root, tag) == gitops.head_commit(ctx.repo):
             return
         gitops.delete_tag(ctx.repo, tag)
     gitops.create_tag(ctx.repo, tag, ctx.journal.tag_message, sign=ctx.journal.sign)

@@ -59,18 +59,6 @@ def open_repo(path: Path) -> git.Repo:
         ) from exc
 
 
-def find_root(path: Path) -> Path | None:
-    """The top folder of the git work tree holding `path`, or None outside a repository."""
-    _git()
-    import git
-
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    return Path(repo.working_tree_dir) if repo.working_tree_dir else None
-
-
 def init(path: Path, *, branch: str = "main") -> None:
     """`git init` on `branch`, by the git binary: `qdev init` runs it beside `uv sync`, where
     GitPython's import would only compete for the CPU."""
@@ -255,6 +243,12 @@ def run_status(repo: git.Repo, *args: str) -> tuple[int, str, str]:
     return int(code), str(out), str(err)
 
 
+def work_tree(repo: git.Repo) -> Path:
+    """The top folder of the repository's work tree (its git dir when it is bare): where the
+    path-based functions below run for a caller that holds a Repo."""
+    return Path(repo.working_tree_dir or repo.git_dir)
+
+
 def git_dir(repo: git.Repo) -> Path:
     """The repository's private folder (`.git`, or the worktree's own git dir)."""
     return Path(repo.git_dir)
@@ -266,12 +260,6 @@ def tags_merged(repo: git.Repo, rev: str = "HEAD") -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
-def tag_names(repo: git.Repo) -> list[str]:
-    """Names of all tags; cheap, unlike asking which are reachable (a history walk)."""
-    out = run(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
-    return [line for line in out.splitlines() if line]
-
-
 def tag_exists(repo: git.Repo, tag: str) -> bool:
     return run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")[0] == 0
 
@@ -279,12 +267,6 @@ def tag_exists(repo: git.Repo, tag: str) -> bool:
 def tag_object(repo: git.Repo, tag: str) -> str | None:
     """The SHA `refs/tags/<tag>` points at (the tag object of an annotated tag), or None."""
     code, out, _ = run_status(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}")
-    return out.strip() if code == 0 else None
-
-
-def rev_parse(repo: git.Repo, rev: str) -> str | None:
-    """The full SHA `rev` names, or None when it names nothing."""
-    code, out, _ = run_status(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}")
     return out.strip() if code == 0 else None
 
 
@@ -384,13 +366,6 @@ def move_branch_to(repo: git.Repo, sha: str, paths: Sequence[str]) -> None:
         run(repo, "reset", "-q", sha, "--", *paths)
 
 
-def commit_parent_and_summary(repo: git.Repo, sha: str) -> tuple[str | None, str]:
-    """The first parent of `sha` (None for a root commit) and its message's first line."""
-    out = run(repo, "log", "-1", "--format=%P%n%B", sha)
-    parents, _, message = out.partition("\n")
-    return (parents.split()[0] if parents.split() else None), message.partition("\n")[0]
-
-
 def push_atomic(
     repo: git.Repo,
     remote: str,
@@ -439,6 +414,8 @@ def _ok(result: ProcessResult, action: str) -> str:
 def toplevel(path: Path) -> Path | None:
     """The top folder of the work tree holding `path`, or None outside one (no GitPython)."""
     probe = path if path.is_dir() else path.parent
+    if not probe.is_dir():
+        return None
     result = _cli(probe, "rev-parse", "--show-toplevel")
     return Path(result.stdout.strip()) if result.ok and result.stdout.strip() else None
 
@@ -571,6 +548,7 @@ def ref_kind(repo: Path, ref: str) -> str | None:
 
 
 def tag_list(repo: Path) -> list[str]:
+    """Names of all tags; cheap, unlike asking which are reachable (a history walk)."""
     out = _ok(_cli(repo, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags"), "tags")
     return [line for line in out.splitlines() if line]
 

@@ -71,7 +71,7 @@ class Gitignore(Diagnosis):
 
         root = ctx.root
         assert root is not None
-        if git.toplevel(root) is None:
+        if ctx.git_root() is None:
             return skipped("not a git repository")
         hidden = git.ignored_by(root, managed_paths(root))
         if not hidden:

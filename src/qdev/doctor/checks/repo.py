@@ -138,7 +138,7 @@ class Hook(Diagnosis):
         assert root is not None
         if not (root / PRE_COMMIT_CONFIG).is_file():
             return skipped(f"no {PRE_COMMIT_CONFIG}: the repo has no hook to install")
-        git_root = git.toplevel(root)
+        git_root = ctx.git_root()
         if git_root is None:
             return skipped("not a git repository")
         if git_root.resolve() != root.resolve():
