@@ -293,7 +293,7 @@ def _repo_and_env(
         if meanwhile is not None:
             # after the git work, which the hook waits for, and once uv sync runs: this thread's
             # Python work before it would only hold the start of the sync back
-            pool.submit(_once_set, syncing, meanwhile)
+            pool.submit(_when_set, syncing, meanwhile)
         try:
             synced = _bootstrap_env(root, journal, made, syncing) if options.env else None
         finally:
@@ -311,7 +311,8 @@ def _repo_and_env(
         _inject("env")
 
 
-def _once_set(event: threading.Event, work: Callable[[], object]) -> None:
+def _when_set(event: threading.Event, work: Callable[[], object]) -> None:
+    """`work`, once `event` is set."""
     event.wait()
     work()
 
