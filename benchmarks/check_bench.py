@@ -8,7 +8,10 @@ other processes on a shared machine falls on all of them alike):
 
 - the four tools (ruff format, ruff check, mypy, pytest with coverage) one after another by
   hand from the repo's .venv, from cold caches;
-- `qdev check format lint typecheck test`, cold: no result cache and no tool caches;
+- `qdev check format lint typecheck test`, cold: no result cache and no tool caches, but
+  qdev's record of each step's CPU time from earlier runs (`.qdev/cache/timings.json`, what
+  it plans the cores with), as after any edit on a developer's machine;
+- the same as a first run ever, without that record either (a fresh clone in CI);
 - the same with the tools' own caches kept (qdev's result cache emptied, as after an edit
   that changes every step's key, or a CI run that restores the tools' caches);
 - `pre-commit run --all-files` with local hooks for the same four tools, and `nox` with one
@@ -40,7 +43,11 @@ from qdev.tools import process
 
 PACKAGE = "benchlib"
 STEPS = ("format", "lint", "typecheck", "test")
-TOOL_CACHES = (".mypy_cache", ".ruff_cache", ".pytest_cache", ".qdev/cache", ".coverage", ".nox")
+TOOL_CACHES = (
+    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".qdev/cache/check", ".qdev/cache/tools",
+    ".coverage", ".nox",
+)  # fmt: skip
+TIMINGS = ".qdev/cache/timings.json"
 
 MODULE = '''"""Signal helpers, batch {n}."""
 
@@ -349,6 +356,10 @@ class Bench:
         clear_caches(self.repo)
         return self.qdev_json()
 
+    def first_run(self) -> Timing:
+        clear_caches(self.repo, (*TOOL_CACHES, TIMINGS))
+        return self.qdev_json()
+
     def tools_cached(self) -> Timing:
         clear_caches(self.repo, RESULT_CACHES)
         return self.qdev_json()
@@ -390,6 +401,8 @@ def report(bench: Bench, times: dict[str, list[Timing]], warm: Timing) -> bool:
     goal = TARGETS["cold"]
     print(f"  qdev cold / by hand             {cold_ratio:6.3f}   (target <= {goal}; ", end="")
     print(f"floor {floor:.3f}: by hand's cpu {sequential.cpu:.2f} s / {cores} cores / its wall)")
+    first = median_run(times[FIRST])
+    print(f"  qdev cold, first run ever       {first.wall / sequential.wall:6.3f}")
     print(f"  qdev cold, tool caches kept     {kept.wall / sequential.wall:6.3f}")
     print(f"  qdev warm / qdev cold           {warm.wall / cold.wall:6.3f}   (target <= 0.01)")
     print(f"  qdev warm                       {warm.wall:6.3f} s (target < 0.1 s, idle machine)")
@@ -407,6 +420,7 @@ def report(bench: Bench, times: dict[str, list[Timing]], warm: Timing) -> bool:
 
 HAND = "four tools by hand, one after another"
 COLD = "qdev check, cold"
+FIRST = "qdev check, cold, first run (no timings)"
 KEPT = "qdev check, tool caches kept"
 HOOKS = "pre-commit run --all-files / qdev cold"
 SESSION = "nox, one session, same tools / qdev cold"
@@ -436,6 +450,7 @@ def main() -> int:
         variants = {
             HAND: bench.by_hand,
             COLD: bench.cold,
+            FIRST: bench.first_run,
             KEPT: bench.tools_cached,
             HOOKS: bench.pre_commit,
             SESSION: bench.nox,

@@ -115,3 +115,17 @@ def test_a_cache_in_use_by_another_run_or_no_cache_means_a_private_one(tmp_path:
     for private in (busy, fresh):
         assert private != shared
         assert private.is_relative_to(tmp_path / "scratch")
+
+
+def test_a_tool_is_cold_until_a_run_has_left_it_a_cache(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    _write(root / "a.py", "x = 1\n", mtime=1_700_000_000)
+
+    before = toolcache.is_cold(_ctx(root), "lint")
+    _use(_ctx(root))
+
+    assert before
+    assert not toolcache.is_cold(_ctx(root), "lint")
+    assert toolcache.is_cold(_ctx(root, tool_caches=False), "lint")  # --no-cache: private ones
+    assert toolcache.is_cold(_ctx(root), "typecheck")

@@ -203,6 +203,15 @@ def test_a_step_gets_every_core_unless_another_step_outlasts_it() -> None:
     assert cores.grant("test", ["docs"], 2, {}, jobs=4) == 2  # never timed: taken as short
 
 
+def test_a_serial_step_nearly_as_long_as_the_tests_keeps_its_core() -> None:
+    # three processes on two cores: mypy slowed while the workers run, then alone at the end
+    nearly = {"test": 3.0, "typecheck": 2.5}
+    much_shorter = {"test": 3.0, "typecheck": 2.0}
+
+    assert cores.grant("test", ["typecheck"], 2, nearly, jobs=4) == 1
+    assert cores.grant("test", ["typecheck"], 2, much_shorter, jobs=4) == 2
+
+
 def test_a_container_s_cpu_quota_caps_the_cores(tmp_path: Path) -> None:
     (tmp_path / "cpu.max").write_text("150000 100000\n")
     assert cores.cgroup_quota(tmp_path) == 2
@@ -228,3 +237,17 @@ def test_timings_keep_the_cpu_time_of_steps_that_ran_not_of_cached_ones(tmp_path
     assert (tmp_path / ".qdev" / "cache" / ".gitignore").is_file()  # git never sees them
     (tmp_path / timings.FILE).write_text("not json")
     assert timings.load(tmp_path) == {}
+
+
+def test_a_tool_without_its_own_cache_is_expected_to_take_as_long_as_it_did_cold(
+    tmp_path: Path,
+) -> None:
+    def typecheck(cpu: float) -> StepResult:
+        return StepResult("typecheck", Status.PASSED, "ok", cpu_seconds=cpu)
+
+    timings.record(tmp_path, [typecheck(3.0)], cold=["typecheck"])  # mypy's first run
+    timings.record(tmp_path, [typecheck(0.4)])  # incremental, from its cache
+
+    assert timings.load(tmp_path)["typecheck"] == 0.4
+    assert timings.load(tmp_path, cold=["typecheck"])["typecheck"] == 3.0
+    assert timings.load(tmp_path, cold=["lint"]) == {"typecheck": 0.4}  # no cold run known

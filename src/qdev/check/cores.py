@@ -64,8 +64,12 @@ def grant(
     """Cores `step` may use while the steps `alongside` run too (at most `jobs` steps at once).
 
     Each other step is taken to hold one core (the tools qdev runs for them use one each, or
-    finish in a moment); it holds it for the whole of `step` when it is expected to take at
-    least as long as `step` would on the cores left to it.
+    finish in a moment). It is left that core when that finishes sooner: with `c` cores
+    shared fairly, one more worker ends `step`'s workers sooner, but the other step, slowed
+    while they all run, ends `mine / c**2` after its own time. So it keeps its core when
+    it is expected to take at least `mine / (c - 1) - mine / c**2`: about three quarters of
+    `step`'s time on two cores, not all of it (a serial mypy as long as the tests then runs
+    alone at the end while a core idles).
     """
     mine = expected.get(step)
     if mine is None or cores <= 1:
@@ -74,7 +78,7 @@ def grant(
     held = 0
     for other in others[: max(0, jobs - 1)]:
         left = cores - held - 1
-        if left < 1 or other < mine / left:
+        if left < 1 or other < mine / left - mine / (left + 1) ** 2:
             break
         held += 1
     return cores - held

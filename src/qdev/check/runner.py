@@ -22,6 +22,7 @@ from qdev.check.fingerprint import step_key
 from qdev.check.model import CheckRun, Outcome, Status, StepResult
 from qdev.check.steps import Step, StepContext
 from qdev.check.steps._base import metered
+from qdev.check.toolcache import is_cold
 from qdev.errors import Interrupted, QdevError, ToolMissing
 from qdev.tools.process import ProcessTimeout
 
@@ -198,7 +199,8 @@ def run_steps(
     state = _Run(ctx, steps, schedule, progress or NoProgress())
     state.answer_from_cache()
     if len(state.results) < len(steps):
-        ctx.expected_cpu = timings.load(ctx.root)
+        cold = [name for name, step in steps.items() if step.uses_tool_cache and is_cold(ctx, name)]
+        ctx.expected_cpu = timings.load(ctx.root, cold)
         threads = max(1, schedule.jobs) + int(schedule.light_beside)
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qdev-step")
         try:
@@ -209,7 +211,7 @@ def run_steps(
             raise
         pool.shutdown(wait=True)
         if not state.stopping:
-            timings.record(ctx.root, state.results.values())
+            timings.record(ctx.root, state.results.values(), cold)
     ordered = [state.results[name] for name in steps]
     return CheckRun(ordered, clock() - started, state.cache_warnings())
 

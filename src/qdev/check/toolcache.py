@@ -71,6 +71,14 @@ def tool_cache(ctx: StepContext, step: str, files: Sequence[str]) -> Iterator[Pa
         lock.release()
 
 
+def is_cold(ctx: StepContext, step: str) -> bool:
+    """Whether `step`'s tool starts without a cache: none kept, or none left by a run that
+    finished (the record is written only then)."""
+    if not ctx.tool_caches:
+        return True
+    return not (ctx.root / FOLDER / environment_id(ctx.venv) / f"{step}.json").exists()
+
+
 def environment_id(venv: Path) -> str:
     return hashlib.blake2b(str(venv.resolve()).encode(), digest_size=6).hexdigest()
 

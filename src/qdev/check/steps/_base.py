@@ -178,6 +178,9 @@ class Step:
     """Locked packages whose versions belong in the cache key."""
     weight: ClassVar[int] = 1
     """Rough cost; heavier steps start first."""
+    uses_tool_cache: ClassVar[bool] = False
+    """Its tool keeps a cache of its own (toolcache.py): its time depends on whether that
+    cache is there, so its timings are kept for both cases."""
     baselined: ClassVar[bool] = False
     """Its findings are about lines of files, so `.qdev/baseline.json` can hold the known ones
     (format, lint, typecheck, secrets): only new ones fail it."""

@@ -27,6 +27,7 @@ PARSE_ERROR = re.compile(
 
 class _RuffStep(Step):
     tools = ("ruff",)
+    uses_tool_cache = True
     baselined = True
     packages = ("ruff",)
     input_suffixes: tuple[str, ...] = RUFF_SUFFIXES

@@ -24,6 +24,7 @@ class Typecheck(Step):
     description = "mypy (or pyright): the code type-checks"
     packages = ("*",)  # third-party stubs and inline types come from every locked package
     weight = 3
+    uses_tool_cache = True
     baselined = True
 
     def tool_name(self, ctx: StepContext) -> str:
