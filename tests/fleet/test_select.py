@@ -86,7 +86,9 @@ def test_any_text_is_an_expression_or_a_usage_error_naming_it(text: str) -> None
         ("version<two", "not a version"),
         ("has!=uv.lock", "negate with a leading !"),
         ("has=../other", "a path inside the repo"),
-        ("grep=(unclosed", "not a regular expression"),
+        ("grep=(unclosed", "not a POSIX extended regular expression (Unmatched ( or \\()"),
+        ("grep=(?i)pandas", "not a POSIX extended regular expression"),
+        ("grep=pandas==\\d", "\\d and \\D are not classes"),
     ],
 )
 def test_bad_expressions_say_what_is_wrong(text: str, complaint: str) -> None:

@@ -30,6 +30,7 @@ from qdev.fleet.manifest import Fleet, Member
 TEXT_FIELDS = ("name", "group", "tag", "kind", "profile")
 VERSION_FIELDS = ("version", "ref")
 FILE_FIELDS = ("has", "grep")
+PYTHON_ONLY_ESCAPE = re.compile(r"(?<!\\)(\\\\)*\\[dD]")  # an unescaped \d or \D
 FIELDS = (*TEXT_FIELDS, *VERSION_FIELDS, *FILE_FIELDS)
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">")
 ORDERING = ("<", "<=", ">", ">=")
@@ -82,12 +83,21 @@ def parse_where(text: str) -> Where:
 
 
 def _check_regex(text: str, value: str) -> None:
-    try:
-        re.compile(value)
-    except re.error as exc:
+    """As `git grep -E` reads it (POSIX extended), which is what runs: Python's own syntax
+    (`(?i)`, lookarounds) is refused there, and `\\d` would quietly mean the letter d."""
+    from qdev.tools import git
+
+    problem = git.extended_regex_problem(value)
+    if problem is not None:
         raise UsageError(
-            f"--where {text!r}: not a regular expression: {exc}", fix="escape special characters"
-        ) from None
+            f"--where {text!r}: not a POSIX extended regular expression ({problem})",
+            fix="escape special characters; no (?...) groups or lookarounds",
+        )
+    if PYTHON_ONLY_ESCAPE.search(value):
+        raise UsageError(
+            f"--where {text!r}: \\d and \\D are not classes in git's extended regexes",
+            fix="write [0-9] or [^0-9]",
+        )
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -607,6 +607,19 @@ def last_change(root: Path, rev: str, path: str) -> int | None:
     return int(out) if out else None
 
 
+def extended_regex_problem(pattern: str) -> str | None:
+    """Why git's own engine (`git grep -E`, POSIX extended) refuses `pattern`, or None."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="qdev-regex-") as folder:
+        (Path(folder) / "empty").touch()
+        result = _cli(Path(folder), "grep", "--no-index", "-q", "-E", "-e", pattern, "--", "empty")
+    if result.returncode in (0, 1):
+        return None
+    detail = (result.stderr or result.stdout).strip().splitlines()
+    return detail[-1].rpartition(": ")[2] if detail else f"git grep exited {result.returncode}"
+
+
 def grep_any(root: Path, pattern: str, rev: str = "HEAD") -> bool:
     """Whether any file tracked at `rev` has a line matching the extended regex `pattern`."""
     result = _cli(root, "grep", "-q", "-I", "-E", "-e", pattern, rev, "--")
