@@ -97,6 +97,7 @@ def test_the_github_pipeline_holds_every_step_ci_needs(team: Team) -> None:
     save = steps["Save the check cache"]
     assert save["if"] == "always()"
     assert save["with"]["key"].endswith("${{ hashFiles('.qdev/cache/check/*.json') }}")
+    assert save["with"]["path"] == steps["Restore the check cache"]["with"]["path"] == ".qdev/cache"
     assert steps["Restore the check cache"]["with"]["restore-keys"] == (
         "qdev-check-${{ matrix.python }}-"
     )
@@ -129,7 +130,8 @@ def test_the_gitlab_pipeline_reports_junit_and_releases_by_hand(team: Team) -> N
         "qdev check --format junit --output qdev-report.xml",
     ]
     assert check["artifacts"] == {"when": "always", "reports": {"junit": "qdev-report.xml"}}
-    assert {"key": "qdev-check-$PYTHON", "paths": [".qdev/cache/check"], "when": "always"} in (
+    # the step results, mypy's and ruff's own caches and the step timings, together
+    assert {"key": "qdev-check-$PYTHON", "paths": [".qdev/cache"], "when": "always"} in (
         check["cache"]
     )
     assert pipeline["release"]["rules"] == [{"if": '$CI_COMMIT_BRANCH == "main"', "when": "manual"}]

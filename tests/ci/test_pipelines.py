@@ -154,7 +154,7 @@ def test_gitlab_check_passes_then_answers_from_the_restored_cache_then_fails_on_
 
     second = gitlab(remote, tmp_path, harness_shared, caches, matrix=matrix)
     assert second.ok, second.log
-    assert ".qdev/cache/check: restored from qdev-check-3.11" in second.step("restore cache").log
+    assert ".qdev/cache: restored from qdev-check-3.11" in second.step("restore cache").log
     assert cached_in_junit(second) >= CHECK_STEPS, second.log
 
     commit_to(remote, tmp_path, plant_lint_error, "feat: an unused import")
