@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _common import qdev_command
 from qdev.check.cores import available
 from qdev.tools import process
 
@@ -324,9 +325,7 @@ class Bench:
         self.repo = repo
         self.cores = cores
         bin_dir = repo / ".venv" / "bin"
-        script = Path(sys.executable).parent / "qdev"  # as people run it: the console script
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
-        self.qdev = [*command, "check", *STEPS]
+        self.qdev = [*qdev_command(), "check", *STEPS]
         self.tools = {
             "ruff format": [f"{bin_dir}/ruff", "format", "--check", "."],
             "ruff check": [f"{bin_dir}/ruff", "check", "."],

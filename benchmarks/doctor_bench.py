@@ -21,15 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import qdev_command
 from qdev.tools.pythons import newest_pyenv_install
 
 TARGET_SECONDS = 1.0
 PYTHON = "3.12"
-
-
-def qdev_command() -> list[str]:
-    script = Path(sys.executable).parent / "qdev"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
 
 
 def environment(scratch: Path) -> dict[str, str]:

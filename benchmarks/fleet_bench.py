@@ -30,11 +30,12 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from _common import qdev_command
 
 GIT_ID = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
 KINDS = ("library", "research", "service")
@@ -52,11 +53,6 @@ done
 """
 
 
-def qdev() -> list[str]:
-    script = Path(sys.executable).parent / "qdev"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
-
-
 def run(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> None:
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode not in ok:
@@ -70,7 +66,7 @@ def git(cwd: Path, *args: str) -> None:
 
 
 def build_profile(folder: Path, env: dict[str, str]) -> None:
-    run([*qdev(), "profile", "new", str(folder), "--name", "team"], folder.parent, env)
+    run([*qdev_command(), "profile", "new", str(folder), "--name", "team"], folder.parent, env)
     for version, change in (("1.0.0", None), ("2.0.0", ("line-length = 100", "line-length = 110"))):
         manifest = folder / "profile.toml"
         text = re.sub(
@@ -97,7 +93,9 @@ def build_fleet(base: Path, count: int, env: dict[str, str]) -> Path:
         (repo / "qdev.toml").write_text(f'[extends]\ngit = "{base / "profile"}"\nref = "{ref}"\n')
         kind = KINDS[n % 3]
         run(
-            [*qdev(), "init", str(repo), "--kind", kind, "--yes", "--no-env", "--commit"], base, env
+            [*qdev_command(), "init", str(repo), "--kind", kind, "--yes", "--no-env", "--commit"],
+            base,
+            env,
         )
         made.append(repo)
     repos = base / "repos"
@@ -199,9 +197,9 @@ def main() -> None:
         print(f"making {options.repos} repos in {base} ...", flush=True)
         build_fleet(base, options.repos, env)
         repos = sorted(str(p) for p in (base / "repos").iterdir())
-        status = [*qdev(), "fleet", "status", "--json", "--jobs", str(options.jobs)]
+        status = [*qdev_command(), "fleet", "status", "--json", "--jobs", str(options.jobs)]
         loop = ["bash", "-c", SHELL_LOOP, "loop", *repos]
-        loop_env = {**env, "QDEV": qdev()[0]}
+        loop_env = {**env, "QDEV": qdev_command()[0]}
         figures: dict[str, list[tuple[float, int, float]]] = {}
         plan = [
             ("qdev fleet status, cold", status, env, True),

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _common import qdev_command
+
 TARGET = 1.3
 DEV_TOOLS = ["ruff", "mypy", "pytest", "pytest-cov", "pip-audit", "detect-secrets", "pre-commit"]
 
@@ -39,11 +41,6 @@ def uv() -> str:
     return str(find_uv_bin())
 
 
-def qdev() -> list[str]:
-    script = Path(sys.executable).parent / "qdev"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
-
-
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
     subprocess.run(
         argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -51,7 +48,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def with_qdev(folder: Path, env: dict[str, str], kind: str) -> None:
-    run([*qdev(), "init", "demo", "--kind", kind, "--yes"], folder, env)
+    run([*qdev_command(), "init", "demo", "--kind", kind, "--yes"], folder, env)
 
 
 def with_uv(folder: Path, env: dict[str, str], kind: str) -> None:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from _common import qdev_command
+
 
 @dataclass(frozen=True)
 class Case:
@@ -30,12 +32,6 @@ class Case:
     argv: list[str]
     target: float | None = None  # the highest acceptable ratio over bare Python
     fresh_cache: bool = False  # a new, empty help cache for every run
-
-
-def qdev_command() -> list[str]:
-    """The `qdev` console script beside this interpreter, else `python -m qdev`."""
-    script = Path(sys.executable).parent / "qdev"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
 
 
 def time_once(argv: Sequence[str], env: dict[str, str]) -> float:

@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _common import qdev_command
+
 TOOLS = ["cruft", "copier", "cookiecutter"]
 GIT_ID = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
 
@@ -44,11 +46,6 @@ def uv() -> str:
     from uv import find_uv_bin
 
     return str(find_uv_bin())
-
-
-def qdev() -> list[str]:
-    script = Path(sys.executable).parent / "qdev"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qdev"]
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> None:
@@ -107,7 +104,7 @@ def make_qdev_repo(scratch: Path, profile: Path, env: dict[str, str]) -> Path:
     folder = scratch / "qdev-repo"
     (folder / "demo").mkdir(parents=True)
     (folder / "demo" / "qdev.toml").write_text(f'[extends]\ngit = "{profile}"\nref = "v1.0.0"\n')
-    run([*qdev(), "init", "demo", "--yes", "--no-env", "--commit"], folder, env)
+    run([*qdev_command(), "init", "demo", "--yes", "--no-env", "--commit"], folder, env)
     return folder / "demo"
 
 
@@ -179,7 +176,7 @@ def main() -> int:
         v1 = rendered_files(repo)
         upgraded = scratch / "upgraded"
         shutil.copytree(repo, upgraded)
-        run([*qdev(), "sync", "--ref", "v2.0.0"], upgraded, env)
+        run([*qdev_command(), "sync", "--ref", "v2.0.0"], upgraded, env)
         v2 = rendered_files(upgraded)
         managed = len(v1)
         print(f"repos of {managed} files ({args.files} asked), v2 changes {_changed(v1, v2)}")
@@ -220,11 +217,11 @@ def main() -> int:
         memo = scratch / "cache" / "qdev" / "sync-check"
 
         def qdev_check_warm() -> None:
-            run([*qdev(), "sync", "--check"], repo, env)
+            run([*qdev_command(), "sync", "--check"], repo, env)
 
         def qdev_check_cold() -> None:
             shutil.rmtree(memo, ignore_errors=True)
-            run([*qdev(), "sync", "--check"], repo, env)
+            run([*qdev_command(), "sync", "--check"], repo, env)
 
         def cruft_check() -> None:
             run([str(bin_dir / "cruft"), "check"], cruft_repo, env)
@@ -245,7 +242,7 @@ def main() -> int:
 
         def qdev_update() -> float:
             target = fresh(repo, "qdev")
-            return timed(lambda: run([*qdev(), "sync", "--ref", "v2.0.0"], target, env))
+            return timed(lambda: run([*qdev_command(), "sync", "--ref", "v2.0.0"], target, env))
 
         def copier_update() -> float:
             target = fresh(copier_repo, "copier")
