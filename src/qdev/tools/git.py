@@ -144,7 +144,7 @@ def ls_staged(root: Path, *pathspecs: str) -> dict[str, str]:
     """Tracked files with the id of their content in the index (what a commit would hold)."""
     from qdev.tools.git_quick import parse_staged
 
-    return parse_staged("\0".join(_ls_files(root, "--stage", "--", *pathspecs)))
+    return parse_staged(_ls_files(root, "--stage", "--", *pathspecs))
 
 
 def ls_submodule_files(root: Path) -> list[str]:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import os
 
+TYPE_CHECKING = False  # typing costs milliseconds on the warm path
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 STAGED = ("ls-files", "-z", "--stage", "--")
 UNTRACKED = ("ls-files", "-z", "--others", "--exclude-standard")
 
@@ -32,7 +36,7 @@ class Listings:
         if not ok:
             return None
         staged, untracked = outputs
-        return parse_staged(staged), [name for name in untracked.split("\0") if name]
+        return parse_staged(staged.split("\0")), [name for name in untracked.split("\0") if name]
 
 
 def listings(root: str) -> Listings | None:
@@ -51,10 +55,10 @@ def listings(root: str) -> Listings | None:
     return Listings(children)
 
 
-def parse_staged(output: str) -> dict[str, str]:
-    """`git ls-files -z --stage` output as path: blob id."""
+def parse_staged(entries: Iterable[str]) -> dict[str, str]:
+    """The entries of `git ls-files -z --stage` as path: blob id."""
     staged: dict[str, str] = {}
-    for entry in output.split("\0"):
+    for entry in entries:
         if entry:
             meta, path = entry.split("\t", 1)
             staged[path] = meta.split()[1]
